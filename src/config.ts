@@ -1,0 +1,75 @@
+// Worker settings from documented environment variables. Temporal's own connection settings are not here:
+// they come from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles).
+
+export const DEFAULT_TASK_QUEUE = 'site-handoff';
+export const DEFAULT_WIX_API_BASE_URL = 'https://www.wixapis.com';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface WixSettings {
+  baseUrl: string;
+  apiKey: string;
+  accountId: string;
+  timeoutMs: number;
+}
+
+export interface WorkerSettings {
+  taskQueue: string;
+  wix: WixSettings;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function readUrl(env: NodeJS.ProcessEnv, name: string, fallback: string, problems: string[]): string {
+  const raw = env[name]?.trim() || fallback;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('protocol');
+    return raw.replace(/\/+$/, '');
+  } catch {
+    problems.push(`${name} must be an http(s) URL such as ${fallback}, got "${raw}"`);
+    return fallback;
+  }
+}
+
+function readPositiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    problems.push(`${name} must be a positive whole number, got "${raw}"`);
+    return fallback;
+  }
+  return value;
+}
+
+export function readTaskQueue(env: NodeJS.ProcessEnv = process.env): string {
+  return env.HANDOFF_TASK_QUEUE?.trim() || DEFAULT_TASK_QUEUE;
+}
+
+/** Wix settings for live mode: the key and account are required, the rest has defaults. */
+export function readWixSettings(env: NodeJS.ProcessEnv, problems: string[]): WixSettings {
+  const apiKey = env.WIX_API_KEY?.trim() ?? '';
+  if (!apiKey) problems.push('WIX_API_KEY is not set: create an API key with the "Manage Contributors" permission');
+  const accountId = env.WIX_ACCOUNT_ID?.trim() ?? '';
+  if (!accountId) problems.push('WIX_ACCOUNT_ID is not set: the id of the Wix account that owns the API key');
+  else if (!GUID.test(accountId)) problems.push(`WIX_ACCOUNT_ID must be a GUID, got "${accountId}"`);
+  return {
+    baseUrl: readUrl(env, 'WIX_API_BASE_URL', DEFAULT_WIX_API_BASE_URL, problems),
+    apiKey,
+    accountId,
+    timeoutMs: readPositiveInt(env, 'WIX_TIMEOUT_MS', 15_000, problems),
+  };
+}
+
+export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
+  const problems: string[] = [];
+  const wix = readWixSettings(env, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return { taskQueue: readTaskQueue(env), wix };
+}

@@ -1,0 +1,32 @@
+// `npm run worker`: a handoff worker against the Temporal cluster from envconfig and the live Wix API.
+import { NativeConnection } from '@temporalio/worker';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { ConfigError, loadWorkerSettings } from './config';
+import { createHandoffWorker } from './handoff-worker';
+import { WixClient } from './wix/wix-client';
+
+async function main(): Promise<void> {
+  const settings = loadWorkerSettings();
+  const { connectionOptions, namespace } = loadClientConnectConfig();
+  const connection = await NativeConnection.connect(connectionOptions);
+  const wix = new WixClient({
+    baseUrl: settings.wix.baseUrl,
+    apiKey: settings.wix.apiKey,
+    accountId: settings.wix.accountId,
+    timeoutMs: settings.wix.timeoutMs,
+  });
+  const worker = await createHandoffWorker({ connection, namespace, taskQueue: settings.taskQueue, wix });
+  console.log(
+    `site-handoff worker: task queue "${settings.taskQueue}", namespace "${namespace ?? 'default'}", Wix at ${settings.wix.baseUrl}`,
+  );
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `site-handoff worker failed: ${String(err)}`);
+  process.exit(1);
+});

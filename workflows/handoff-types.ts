@@ -1,0 +1,122 @@
+// Types shared by the workflow, the invite machine, the activities and the callers.
+// Kept free of imports so the machine stays testable with plain Jest and bundles into the sandbox.
+
+/** A duration in the Temporal SDK's string form ('2 days', '6h', '3s') or milliseconds. */
+export type DurationInput = string | number;
+
+export interface HandoffPolicyInput {
+  /** Offsets from the invite (or its renewal) at which a reminder is sent. */
+  reminders?: DurationInput[];
+  /** How often Wix contributors are checked for an acceptance. */
+  acceptancePoll?: DurationInput;
+  /** How many times an expired invite is renewed by a resend before the handoff ends as expired. */
+  maxRenewals?: number;
+}
+
+/** Payload of the `projectCompleted` signal: what the agency's project tool knows at completion. */
+export interface ProjectCompleted {
+  projectId: string;
+  siteId: string;
+  customerEmails: string[];
+  /** A Wix role title such as 'Admin (Co-Owner)' or 'Website Manager', or a role id. */
+  role: string;
+  language?: string;
+  policy?: HandoffPolicyInput;
+}
+
+export interface ResolvedPolicy {
+  reminderOffsetsMs: number[];
+  acceptancePollMs: number;
+  maxRenewals: number;
+}
+
+export interface RevokeRequest {
+  reason: string;
+  actor: string;
+}
+
+export interface AcceptedNotice {
+  email: string;
+  actor: string;
+  accountId?: string;
+}
+
+export interface RetryRequest {
+  actor: string;
+}
+
+/** States a user sees; the machine's top-level state names. */
+export type HandoffState =
+  | 'awaitingProject'
+  | 'inviting'
+  | 'pending'
+  | 'revoking'
+  | 'accepted'
+  | 'revoked'
+  | 'expired'
+  | 'failed';
+
+export const FINAL_STATES: readonly HandoffState[] = ['accepted', 'revoked', 'expired'];
+
+export type InviteeStatus =
+  /** Known to the handoff, Bulk Invite not yet called for it. */
+  | 'toInvite'
+  | 'pending'
+  | 'accepted'
+  | 'expired'
+  | 'revoked'
+  /** Wix refused this address or its invite; staff can retry once fixed. */
+  | 'failed'
+  /** Bulk Invite may or may not have reached Wix: an email may exist whose invite id we never got. */
+  | 'unconfirmed';
+
+export interface Invitee {
+  email: string;
+  status: InviteeStatus;
+  inviteId?: string;
+  invitedAt?: number;
+  /** Start of the current reminder schedule: the invite, or its latest renewal. */
+  cycleStartedAt?: number;
+  expiresAt?: number;
+  remindersSent: number;
+  renewals: number;
+  reminderDue: boolean;
+  renewalDue: boolean;
+  acceptedAt?: number;
+  acceptedByAccountId?: string;
+  acceptedBy?: string;
+  problem?: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  event: string;
+  actor: string;
+  detail?: string;
+}
+
+export interface InviteeStatusView {
+  email: string;
+  status: InviteeStatus;
+  inviteId: string | null;
+  expiresAt: string | null;
+  remindersSent: number;
+  renewals: number;
+  acceptedAt: string | null;
+  problem: string | null;
+}
+
+/** What the `status` query returns: plain JSON. */
+export interface HandoffStatus {
+  state: HandoffState;
+  siteId: string | null;
+  projectId: string | null;
+  role: string | null;
+  roleId: string | null;
+  invitees: InviteeStatusView[];
+  remindersSent: number;
+  nextReminderAt: string | null;
+  failure: string | null;
+  lastRefusal: { at: string; request: string; reason: string } | null;
+  audit: AuditEntry[];
+}

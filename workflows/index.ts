@@ -1,0 +1,1 @@
+export { customerHandoff } from './customer-handoff';

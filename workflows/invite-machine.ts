@@ -1,0 +1,464 @@
+// The handoff's invite lifecycle as a pure XState v5 machine: it decides which transitions are allowed.
+// It owns no time and no I/O (no `after`, no `invoke`): the workflow waits, calls Wix and feeds events in.
+import { and, assertEvent, assign, initialTransition, not, setup, transition, type SnapshotFrom } from 'xstate';
+import type {
+  HandoffState,
+  Invitee,
+  InviteeStatus,
+  ProjectCompleted,
+  ResolvedPolicy,
+} from './handoff-types';
+
+export interface HandoffContext {
+  projectId?: string;
+  siteId?: string;
+  role?: string;
+  language?: string;
+  policy: ResolvedPolicy;
+  /** The Wix role id the role resolved to. */
+  roleId?: string;
+  /** Contributors holding the role before the first invite: never evidence of an acceptance. */
+  baselineAccountIds?: string[];
+  /** Contributor accounts already attributed to an invitee, so one account never counts twice. */
+  claimedAccountIds: string[];
+  invitees: Invitee[];
+  failure?: string;
+  revocation?: { reason: string; actor: string; requestedAt: number };
+}
+
+export interface SentInvite {
+  email: string;
+  inviteId: string;
+  expiresAt: number;
+}
+
+export type HandoffEvent =
+  | { type: 'PROJECT_COMPLETED'; project: ProjectCompleted; policy: ResolvedPolicy; at: number }
+  | { type: 'HANDOFF_PREPARED'; roleId: string; contributorAccountIds: string[] }
+  | { type: 'INVITES_SENT'; at: number; invites: SentInvite[]; failedEmails: string[] }
+  | { type: 'SEND_FAILED'; at: number; emails: string[]; reason: string; outcome: 'refused' | 'unknown' }
+  | { type: 'REMINDER_DUE'; email: string; at: number }
+  | { type: 'REMINDER_SENT'; email: string; at: number; expiresAt?: number }
+  | { type: 'EXPIRY_REACHED'; email: string; at: number }
+  | { type: 'INVITE_RENEWED'; email: string; at: number; expiresAt: number }
+  | { type: 'RESEND_FAILED'; email: string; at: number; reason: string }
+  | { type: 'ACCEPTED'; email: string; at: number; actor: string; accountId?: string }
+  | { type: 'REVOKE_REQUESTED'; at: number; reason: string; actor: string }
+  | { type: 'REVOKED'; email: string; at: number; outcome: 'revoked' | 'refused'; detail?: string }
+  | { type: 'RETRY'; at: number; actor: string };
+
+type EventOf<T extends HandoffEvent['type']> = Extract<HandoffEvent, { type: T }>;
+
+export const DEFAULT_POLICY: ResolvedPolicy = {
+  reminderOffsetsMs: [2, 5, 10, 20].map((days) => days * 24 * 3600 * 1000),
+  acceptancePollMs: 6 * 3600 * 1000,
+  maxRenewals: 1,
+};
+
+export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
+
+const find = (ctx: HandoffContext, email: string): Invitee | undefined =>
+  ctx.invitees.find((i) => i.email === normaliseEmail(email));
+
+const withStatus = (ctx: HandoffContext, ...statuses: InviteeStatus[]): Invitee[] =>
+  ctx.invitees.filter((i) => statuses.includes(i.status));
+
+const updateInvitee = (ctx: HandoffContext, email: string, patch: Partial<Invitee>): Invitee[] =>
+  ctx.invitees.map((i) => (i.email === normaliseEmail(email) ? { ...i, ...patch } : i));
+
+const newInvitee = (email: string): Invitee => ({
+  email: normaliseEmail(email),
+  status: 'toInvite',
+  remindersSent: 0,
+  renewals: 0,
+  reminderDue: false,
+  renewalDue: false,
+});
+
+/** When the invitee's next reminder is due, if the schedule has one left before the invite expires. */
+export function nextReminderAt(invitee: Invitee, policy: ResolvedPolicy): number | undefined {
+  if (invitee.status !== 'pending' || invitee.cycleStartedAt === undefined) return undefined;
+  const offset = policy.reminderOffsetsMs[invitee.remindersSent];
+  if (offset === undefined) return undefined;
+  const at = invitee.cycleStartedAt + offset;
+  return invitee.expiresAt !== undefined && at >= invitee.expiresAt ? undefined : at;
+}
+
+// ---- Business rules, shared by the guards and by `refusalReason` so both always agree. ----
+
+function projectConflict(ctx: HandoffContext, project: ProjectCompleted): string | undefined {
+  if (ctx.siteId === undefined) return undefined;
+  if (project.siteId !== ctx.siteId) return `this handoff is for site ${ctx.siteId}, not ${project.siteId}`;
+  if (project.projectId !== ctx.projectId) {
+    return `site ${ctx.siteId} is already being handed over for project ${ctx.projectId}`;
+  }
+  const sameRole = project.role.trim().toLowerCase() === (ctx.role ?? '').trim().toLowerCase();
+  if (!sameRole && withStatus(ctx, 'pending', 'accepted', 'toInvite', 'unconfirmed').length > 0) {
+    return `role "${project.role}" contradicts the invites already sent with role "${ctx.role}"; revoke the handoff first`;
+  }
+  return undefined;
+}
+
+function newEmails(ctx: HandoffContext, project: ProjectCompleted): string[] {
+  const known = new Set(ctx.invitees.map((i) => i.email));
+  return [...new Set(project.customerEmails.map(normaliseEmail))].filter((e) => !known.has(e));
+}
+
+function revokeRefusal(ctx: HandoffContext): string | undefined {
+  const accepted = withStatus(ctx, 'accepted');
+  if (accepted.length === 0) return undefined;
+  const who = accepted.map((i) => i.email).join(', ');
+  return `already accepted by ${who}; an accepted invite cannot be revoked (remove the contributor in Wix instead)`;
+}
+
+function acceptRefusal(ctx: HandoffContext, event: EventOf<'ACCEPTED'>): string | undefined {
+  const invitee = find(ctx, event.email);
+  if (!invitee) return `${event.email} is not invited by this handoff`;
+  if (!['pending', 'unconfirmed', 'failed'].includes(invitee.status)) {
+    return `the invite for ${invitee.email} is ${invitee.status}, it cannot be accepted`;
+  }
+  if (event.accountId && ctx.claimedAccountIds.includes(event.accountId)) {
+    return `Wix account ${event.accountId} is already attributed to another invitee`;
+  }
+  return undefined;
+}
+
+const retryable = (ctx: HandoffContext): Invitee[] => withStatus(ctx, 'failed', 'unconfirmed');
+
+export const inviteMachine = setup({
+  types: {} as { context: HandoffContext; events: HandoffEvent },
+  guards: {
+    isNewProject: ({ context }) => context.siteId === undefined,
+    addsInvitees: ({ context, event }) => {
+      assertEvent(event, 'PROJECT_COMPLETED');
+      return projectConflict(context, event.project) === undefined && newEmails(context, event.project).length > 0;
+    },
+    reminderAllowed: ({ context, event }) => {
+      assertEvent(event, 'REMINDER_DUE');
+      const invitee = find(context, event.email);
+      const at = invitee && nextReminderAt(invitee, context.policy);
+      return invitee !== undefined && !invitee.reminderDue && at !== undefined && at <= event.at;
+    },
+    reminderWasDue: ({ context, event }) => {
+      assertEvent(event, 'REMINDER_SENT');
+      return find(context, event.email)?.reminderDue === true;
+    },
+    inviteHasExpired: ({ context, event }) => {
+      assertEvent(event, 'EXPIRY_REACHED');
+      const invitee = find(context, event.email);
+      return (
+        invitee?.status === 'pending' &&
+        !invitee.renewalDue &&
+        invitee.expiresAt !== undefined &&
+        invitee.expiresAt <= event.at
+      );
+    },
+    renewalsLeft: ({ context, event }) => {
+      assertEvent(event, 'EXPIRY_REACHED');
+      return (find(context, event.email)?.renewals ?? Infinity) < context.policy.maxRenewals;
+    },
+    renewalWasDue: ({ context, event }) => {
+      assertEvent(event, 'INVITE_RENEWED');
+      return find(context, event.email)?.renewalDue === true;
+    },
+    isPendingInvitee: ({ context, event }) => {
+      assertEvent(event, ['RESEND_FAILED']);
+      return find(context, event.email)?.status === 'pending';
+    },
+    acceptanceAllowed: ({ context, event }) => {
+      assertEvent(event, 'ACCEPTED');
+      return acceptRefusal(context, event) === undefined;
+    },
+    revokeAllowed: ({ context }) => revokeRefusal(context) === undefined,
+    isBeingRevoked: ({ context, event }) => {
+      assertEvent(event, 'REVOKED');
+      return find(context, event.email)?.status === 'pending';
+    },
+    hasSomethingToRetry: ({ context }) => retryable(context).length > 0,
+    hasInviteesToInvite: ({ context }) => withStatus(context, 'toInvite').length > 0,
+    hasPendingInvites: ({ context }) => withStatus(context, 'pending').length > 0,
+    hasAcceptedInvitee: ({ context }) => withStatus(context, 'accepted').length > 0,
+    hasExpiredInvitee: ({ context }) => withStatus(context, 'expired').length > 0,
+    roleNotYetPrepared: ({ context }) => context.roleId === undefined,
+  },
+  actions: {
+    startHandoff: assign(({ event }) => {
+      assertEvent(event, 'PROJECT_COMPLETED');
+      const { project } = event;
+      return {
+        projectId: project.projectId,
+        siteId: project.siteId,
+        role: project.role.trim(),
+        language: project.language,
+        policy: event.policy,
+        invitees: [...new Set(project.customerEmails.map(normaliseEmail))].map(newInvitee),
+      };
+    }),
+    addInvitees: assign(({ context, event }) => {
+      assertEvent(event, 'PROJECT_COMPLETED');
+      return { invitees: [...context.invitees, ...newEmails(context, event.project).map(newInvitee)] };
+    }),
+    recordPreparation: assign(({ event }) => {
+      assertEvent(event, 'HANDOFF_PREPARED');
+      return { roleId: event.roleId, baselineAccountIds: event.contributorAccountIds };
+    }),
+    recordInvites: assign(({ context, event }) => {
+      assertEvent(event, 'INVITES_SENT');
+      const sent = new Map(event.invites.map((i) => [normaliseEmail(i.email), i]));
+      const failed = new Set(event.failedEmails.map(normaliseEmail));
+      return {
+        failure: undefined,
+        invitees: context.invitees.map((i): Invitee => {
+          const invite = sent.get(i.email);
+          if (invite) {
+            return {
+              ...i,
+              status: 'pending',
+              inviteId: invite.inviteId,
+              invitedAt: event.at,
+              cycleStartedAt: event.at,
+              expiresAt: invite.expiresAt,
+              problem: undefined,
+            };
+          }
+          if (i.status === 'toInvite' && failed.has(i.email)) {
+            return {
+              ...i,
+              status: 'failed',
+              problem:
+                'Wix listed this address in failedEmails (invalid address, already a contributor or invited, or no seats left)',
+            };
+          }
+          if (i.status === 'toInvite') {
+            return { ...i, status: 'unconfirmed', problem: 'Wix answered without an invite or a failure for this address' };
+          }
+          return i;
+        }),
+      };
+    }),
+    recordSendFailure: assign(({ context, event }) => {
+      assertEvent(event, 'SEND_FAILED');
+      const emails = new Set(event.emails.map(normaliseEmail));
+      const status: InviteeStatus = event.outcome === 'refused' ? 'failed' : 'unconfirmed';
+      const problem =
+        event.outcome === 'refused'
+          ? event.reason
+          : `${event.reason}. Wix may have sent the invite; its id is unknown, so it is not sent again automatically`;
+      return {
+        failure: event.reason,
+        invitees: context.invitees.map((i) =>
+          emails.has(i.email) && i.status === 'toInvite' ? { ...i, status, problem } : i,
+        ),
+      };
+    }),
+    markReminderDue: assign(({ context, event }) => {
+      assertEvent(event, 'REMINDER_DUE');
+      return { invitees: updateInvitee(context, event.email, { reminderDue: true }) };
+    }),
+    recordReminder: assign(({ context, event }) => {
+      assertEvent(event, 'REMINDER_SENT');
+      const invitee = find(context, event.email)!;
+      return {
+        invitees: updateInvitee(context, event.email, {
+          reminderDue: false,
+          remindersSent: invitee.remindersSent + 1,
+          expiresAt: event.expiresAt ?? invitee.expiresAt,
+        }),
+      };
+    }),
+    markRenewalDue: assign(({ context, event }) => {
+      assertEvent(event, 'EXPIRY_REACHED');
+      return { invitees: updateInvitee(context, event.email, { renewalDue: true, reminderDue: false }) };
+    }),
+    markExpired: assign(({ context, event }) => {
+      assertEvent(event, 'EXPIRY_REACHED');
+      return { invitees: updateInvitee(context, event.email, { status: 'expired', reminderDue: false }) };
+    }),
+    recordRenewal: assign(({ context, event }) => {
+      assertEvent(event, 'INVITE_RENEWED');
+      const invitee = find(context, event.email)!;
+      return {
+        invitees: updateInvitee(context, event.email, {
+          renewalDue: false,
+          renewals: invitee.renewals + 1,
+          remindersSent: 0,
+          cycleStartedAt: event.at,
+          expiresAt: event.expiresAt,
+        }),
+      };
+    }),
+    recordResendFailure: assign(({ context, event }) => {
+      assertEvent(event, 'RESEND_FAILED');
+      return {
+        invitees: updateInvitee(context, event.email, {
+          status: 'failed',
+          reminderDue: false,
+          renewalDue: false,
+          problem: event.reason,
+        }),
+      };
+    }),
+    recordAcceptance: assign(({ context, event }) => {
+      assertEvent(event, 'ACCEPTED');
+      return {
+        claimedAccountIds: event.accountId ? [...context.claimedAccountIds, event.accountId] : context.claimedAccountIds,
+        invitees: updateInvitee(context, event.email, {
+          status: 'accepted',
+          acceptedAt: event.at,
+          acceptedBy: event.actor,
+          acceptedByAccountId: event.accountId,
+          reminderDue: false,
+          renewalDue: false,
+          problem: undefined,
+        }),
+      };
+    }),
+    startRevocation: assign(({ context, event }) => {
+      assertEvent(event, 'REVOKE_REQUESTED');
+      return {
+        revocation: { reason: event.reason, actor: event.actor, requestedAt: event.at },
+        // Addresses never invited need no Wix call; they are simply out.
+        invitees: context.invitees.map((i) => (i.status === 'toInvite' ? { ...i, status: 'revoked' as const } : i)),
+      };
+    }),
+    recordRevocation: assign(({ context, event }) => {
+      assertEvent(event, 'REVOKED');
+      return {
+        invitees: updateInvitee(
+          context,
+          event.email,
+          event.outcome === 'revoked'
+            ? { status: 'revoked', reminderDue: false, renewalDue: false }
+            : { status: 'failed', reminderDue: false, renewalDue: false, problem: event.detail },
+        ),
+      };
+    }),
+    prepareRetry: assign(({ context }) => ({
+      failure: undefined,
+      invitees: context.invitees.map((i) =>
+        i.status === 'failed' || i.status === 'unconfirmed'
+          ? { ...i, status: 'toInvite' as const, inviteId: undefined, problem: undefined }
+          : i,
+      ),
+    })),
+  },
+}).createMachine({
+  id: 'customerHandoff',
+  initial: 'awaitingProject',
+  context: { policy: DEFAULT_POLICY, invitees: [], claimedAccountIds: [] },
+  states: {
+    awaitingProject: {
+      on: {
+        PROJECT_COMPLETED: { guard: 'isNewProject', actions: 'startHandoff', target: 'settling' },
+      },
+    },
+    // Transient: routes to the state that the invitees' statuses call for.
+    settling: {
+      always: [
+        { guard: 'hasInviteesToInvite', target: 'inviting' },
+        { guard: 'hasPendingInvites', target: 'pending' },
+        { guard: 'hasAcceptedInvitee', target: 'accepted' },
+        { guard: 'hasExpiredInvitee', target: 'expired' },
+        { target: 'failed' },
+      ],
+    },
+    inviting: {
+      on: {
+        HANDOFF_PREPARED: { guard: 'roleNotYetPrepared', actions: 'recordPreparation' },
+        INVITES_SENT: { actions: 'recordInvites', target: 'settling' },
+        SEND_FAILED: { actions: 'recordSendFailure', target: 'settling' },
+        ACCEPTED: { guard: 'acceptanceAllowed', actions: 'recordAcceptance' },
+        REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
+      },
+    },
+    pending: {
+      on: {
+        PROJECT_COMPLETED: { guard: 'addsInvitees', actions: 'addInvitees', target: 'settling' },
+        REMINDER_DUE: { guard: 'reminderAllowed', actions: 'markReminderDue' },
+        REMINDER_SENT: { guard: 'reminderWasDue', actions: 'recordReminder' },
+        EXPIRY_REACHED: [
+          { guard: and(['inviteHasExpired', 'renewalsLeft']), actions: 'markRenewalDue' },
+          { guard: 'inviteHasExpired', actions: 'markExpired', target: 'settling' },
+        ],
+        INVITE_RENEWED: { guard: 'renewalWasDue', actions: 'recordRenewal' },
+        RESEND_FAILED: { guard: 'isPendingInvitee', actions: 'recordResendFailure', target: 'settling' },
+        ACCEPTED: { guard: 'acceptanceAllowed', actions: 'recordAcceptance', target: 'settling' },
+        REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
+        RETRY: { guard: 'hasSomethingToRetry', actions: 'prepareRetry', target: 'settling' },
+      },
+    },
+    revoking: {
+      always: { guard: not('hasPendingInvites'), target: 'revoked' },
+      on: {
+        REVOKED: { guard: 'isBeingRevoked', actions: 'recordRevocation' },
+      },
+    },
+    failed: {
+      on: {
+        PROJECT_COMPLETED: { guard: 'addsInvitees', actions: 'addInvitees', target: 'settling' },
+        RETRY: { guard: 'hasSomethingToRetry', actions: 'prepareRetry', target: 'settling' },
+        ACCEPTED: { guard: 'acceptanceAllowed', actions: 'recordAcceptance', target: 'settling' },
+        REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
+      },
+    },
+    accepted: { type: 'final' },
+    revoked: { type: 'final' },
+    expired: { type: 'final' },
+  },
+});
+
+export type HandoffSnapshot = SnapshotFrom<typeof inviteMachine>;
+
+/** What is persisted, queried and carried across continue-as-new: never the raw snapshot (it holds functions). */
+export interface MachineState {
+  value: HandoffState;
+  context: HandoffContext;
+}
+
+export const initialHandoff = (): HandoffSnapshot => initialTransition(inviteMachine)[0];
+
+export const restoreHandoff = (saved: MachineState): HandoffSnapshot =>
+  inviteMachine.resolveState({ value: saved.value, context: saved.context });
+
+export const saveHandoff = (snapshot: HandoffSnapshot): MachineState => ({
+  value: snapshot.value as HandoffState,
+  context: snapshot.context,
+});
+
+export const stateOf = (snapshot: HandoffSnapshot): HandoffState => snapshot.value as HandoffState;
+
+/** Applies an event; the machine's actions are all `assign`, so nothing is left for the caller to execute. */
+export const applyEvent = (snapshot: HandoffSnapshot, event: HandoffEvent): HandoffSnapshot =>
+  transition(inviteMachine, snapshot, event)[0];
+
+/**
+ * Why the machine would refuse this event now, in words for staff; undefined when it is allowed.
+ * A repeated project event that adds nothing is not a refusal: see `isRepeatedProject`.
+ */
+export function refusalReason(snapshot: HandoffSnapshot, event: HandoffEvent): string | undefined {
+  if (snapshot.can(event)) return undefined;
+  const ctx = snapshot.context;
+  const state = stateOf(snapshot);
+  // An acceptance is the most useful reason to give, even once the handoff has ended.
+  if (event.type === 'REVOKE_REQUESTED' && revokeRefusal(ctx)) return revokeRefusal(ctx);
+  if (snapshot.status === 'done') return `the handoff has already ended as ${state}`;
+  switch (event.type) {
+    case 'PROJECT_COMPLETED':
+      return projectConflict(ctx, event.project) ?? `a project-completed event is not taken while ${state}`;
+    case 'REVOKE_REQUESTED':
+      return state === 'awaitingProject' ? 'no handoff has started yet' : `revoke is not allowed while ${state}`;
+    case 'ACCEPTED':
+      return acceptRefusal(ctx, event) ?? `an acceptance is not taken while ${state}`;
+    case 'RETRY':
+      return retryable(ctx).length === 0
+        ? 'nothing to retry: no invite has failed or is unconfirmed'
+        : `retry is not allowed while ${state}`;
+    default:
+      return `${event.type} is not allowed while ${state}`;
+  }
+}
+
+/** A project-completed event that repeats what the handoff already has: a no-op, not a refusal. */
+export function isRepeatedProject(snapshot: HandoffSnapshot, project: ProjectCompleted): boolean {
+  return projectConflict(snapshot.context, project) === undefined && newEmails(snapshot.context, project).length === 0;
+}
