@@ -300,6 +300,9 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
         language: ctx().language,
       });
       feedOwn({ type: 'INVITES_SENT', at: Date.now(), ...sent });
+      // The baseline was taken just before the invite: the first acceptance check is one poll interval away.
+      lastPollAt = Date.now();
+      retryNotBefore = 0;
       for (const i of sent.invites) record('invite sent', WIX_ACTOR, `${i.email} (invite ${i.inviteId})`);
       if (sent.failedEmails.length) record('invite failed', WIX_ACTOR, sent.failedEmails.join(', '));
       outcome = { kind: 'done' };
@@ -362,6 +365,7 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
         language: ctx().language,
       }));
       outcome = { kind: 'done' };
+      retryNotBefore = 0;
     } catch (err) {
       outcome = classify(err);
     }
@@ -394,14 +398,15 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
   /** The next moment the pending handoff has something to do. */
   function nextWakeAt(): number {
     const { invitees, policy } = ctx();
-    const times = [lastPollAt + policy.acceptancePollMs, retryNotBefore];
+    const times = [lastPollAt + policy.acceptancePollMs];
     for (const i of invitees.filter((x) => x.status === 'pending')) {
+      // A resend already decided waits only for a rate-limit pause, if there is one.
       if (i.reminderDue || i.renewalDue) times.push(retryNotBefore);
       const reminder = nextReminderAt(i, policy);
       if (reminder !== undefined) times.push(reminder);
       if (i.expiresAt !== undefined) times.push(i.expiresAt);
     }
-    return Math.min(...times.filter((t) => t > 0));
+    return Math.min(...times);
   }
 
   async function tendPending(): Promise<void> {

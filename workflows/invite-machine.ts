@@ -99,6 +99,15 @@ function projectConflict(ctx: HandoffContext, project: ProjectCompleted): string
   return undefined;
 }
 
+/** A failed handoff (nothing pending or accepted) may be corrected with another role: its invites start over. */
+function correctsRole(ctx: HandoffContext, project: ProjectCompleted): boolean {
+  return (
+    ctx.siteId !== undefined &&
+    projectConflict(ctx, project) === undefined &&
+    project.role.trim().toLowerCase() !== (ctx.role ?? '').trim().toLowerCase()
+  );
+}
+
 function newEmails(ctx: HandoffContext, project: ProjectCompleted): string[] {
   const known = new Set(ctx.invitees.map((i) => i.email));
   return [...new Set(project.customerEmails.map(normaliseEmail))].filter((e) => !known.has(e));
@@ -120,6 +129,9 @@ function acceptRefusal(ctx: HandoffContext, event: EventOf<'ACCEPTED'>): string 
   if (event.accountId && ctx.claimedAccountIds.includes(event.accountId)) {
     return `Wix account ${event.accountId} is already attributed to another invitee`;
   }
+  if (event.accountId && ctx.baselineAccountIds?.includes(event.accountId)) {
+    return `Wix account ${event.accountId} held the role before the invite, so it cannot be the invitee's acceptance`;
+  }
   return undefined;
 }
 
@@ -133,11 +145,23 @@ export const inviteMachine = setup({
       assertEvent(event, 'PROJECT_COMPLETED');
       return projectConflict(context, event.project) === undefined && newEmails(context, event.project).length > 0;
     },
+    correctsRole: ({ context, event }) => {
+      assertEvent(event, 'PROJECT_COMPLETED');
+      return correctsRole(context, event.project);
+    },
     reminderAllowed: ({ context, event }) => {
       assertEvent(event, 'REMINDER_DUE');
       const invitee = find(context, event.email);
       const at = invitee && nextReminderAt(invitee, context.policy);
-      return invitee !== undefined && !invitee.reminderDue && at !== undefined && at <= event.at;
+      // A reminder missed until the invite expired is not sent: the expiry (renewal) takes over.
+      return (
+        invitee !== undefined &&
+        !invitee.reminderDue &&
+        !invitee.renewalDue &&
+        at !== undefined &&
+        at <= event.at &&
+        (invitee.expiresAt === undefined || event.at < invitee.expiresAt)
+      );
     },
     reminderWasDue: ({ context, event }) => {
       assertEvent(event, 'REMINDER_SENT');
@@ -194,6 +218,21 @@ export const inviteMachine = setup({
         invitees: [...new Set(project.customerEmails.map(normaliseEmail))].map(newInvitee),
       };
     }),
+    changeRole: assign(({ context, event }) => {
+      assertEvent(event, 'PROJECT_COMPLETED');
+      return {
+        role: event.project.role.trim(),
+        roleId: undefined,
+        baselineAccountIds: undefined,
+        failure: undefined,
+        invitees: [
+          ...context.invitees.map((i) =>
+            i.status === 'failed' ? { ...i, status: 'toInvite' as const, inviteId: undefined, problem: undefined } : i,
+          ),
+          ...newEmails(context, event.project).map(newInvitee),
+        ],
+      };
+    }),
     addInvitees: assign(({ context, event }) => {
       assertEvent(event, 'PROJECT_COMPLETED');
       return { invitees: [...context.invitees, ...newEmails(context, event.project).map(newInvitee)] };
@@ -218,6 +257,11 @@ export const inviteMachine = setup({
               invitedAt: event.at,
               cycleStartedAt: event.at,
               expiresAt: invite.expiresAt,
+              // A new invite (first or re-sent after a failure) starts its own schedule.
+              remindersSent: 0,
+              renewals: 0,
+              reminderDue: false,
+              renewalDue: false,
               problem: undefined,
             };
           }
@@ -395,7 +439,10 @@ export const inviteMachine = setup({
     },
     failed: {
       on: {
-        PROJECT_COMPLETED: { guard: 'addsInvitees', actions: 'addInvitees', target: 'settling' },
+        PROJECT_COMPLETED: [
+          { guard: 'correctsRole', actions: 'changeRole', target: 'settling' },
+          { guard: 'addsInvitees', actions: 'addInvitees', target: 'settling' },
+        ],
         RETRY: { guard: 'hasSomethingToRetry', actions: 'prepareRetry', target: 'settling' },
         ACCEPTED: { guard: 'acceptanceAllowed', actions: 'recordAcceptance', target: 'settling' },
         REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
@@ -460,5 +507,6 @@ export function refusalReason(snapshot: HandoffSnapshot, event: HandoffEvent): s
 
 /** A project-completed event that repeats what the handoff already has: a no-op, not a refusal. */
 export function isRepeatedProject(snapshot: HandoffSnapshot, project: ProjectCompleted): boolean {
-  return projectConflict(snapshot.context, project) === undefined && newEmails(snapshot.context, project).length === 0;
+  const ctx = snapshot.context;
+  return projectConflict(ctx, project) === undefined && !correctsRole(ctx, project) && newEmails(ctx, project).length === 0;
 }

@@ -43,7 +43,8 @@ export const projectCompletedSchema = z
     siteId: z
       .string({ error: 'siteId must be a string' })
       .trim()
-      .regex(GUID, 'siteId must be the Wix site id, a GUID like 9d2c7e10-1b44-4f0a-9a3c-5e6f7a8b9c0d'),
+      .regex(GUID, 'siteId must be the Wix site id, a GUID like 9d2c7e10-1b44-4f0a-9a3c-5e6f7a8b9c0d')
+      .transform((id) => id.toLowerCase()),
     customerEmails: z
       .array(z.email({ error: 'must be a valid email address' }).max(254), {
         error: 'customerEmails must be a list of email addresses',
@@ -57,7 +58,14 @@ export const projectCompletedSchema = z
       .optional(),
     policy: z
       .object({
-        reminders: z.array(duration('each reminder', 1000)).max(20, 'at most 20 reminders').optional(),
+        reminders: z
+          .array(duration('each reminder', 1000))
+          .max(20, 'at most 20 reminders')
+          .refine((list) => {
+            const ms = list.map(toMs);
+            return ms.every((v, i) => i === 0 || (v !== undefined && ms[i - 1] !== undefined && v > ms[i - 1]!));
+          }, 'reminders must be in increasing order, without repeats')
+          .optional(),
         acceptancePoll: duration('acceptancePoll', 1000).optional(),
         maxRenewals: z
           .number()
@@ -101,10 +109,6 @@ export function validateProjectCompleted(input: unknown, defaults: ResolvedPolic
   }
   const { policy: input_policy, ...rest } = parsed.data;
   const reminders = input_policy?.reminders?.map((d) => toMs(d)!) ?? defaults.reminderOffsetsMs;
-  const sorted = [...reminders].sort((a, b) => a - b);
-  if (sorted.some((v, i) => v !== reminders[i] || (i > 0 && v === sorted[i - 1]))) {
-    return { ok: false, problems: ['policy.reminders: reminders must be in increasing order, without repeats'] };
-  }
   const emails = [...new Set(rest.customerEmails.map((e) => e.trim().toLowerCase()))];
   return {
     ok: true,

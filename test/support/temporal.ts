@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporalBinaryPath } from '../../src/temporal-binaries';
 import { HANDOFF_STATE_ATTRIBUTE } from '../../workflows/search-attributes';
 
@@ -20,6 +20,9 @@ export function startDevServerEnv(searchAttributes = true): Promise<TestWorkflow
     },
   });
 }
+
+// Worker lifecycle chatter would bury test output; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 

@@ -1,0 +1,326 @@
+// A faithful Wix Site Invites / Contributors / Roles simulator over real HTTP, with test hooks (spec section 10).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CONTROL_PREFIX, handleControl } from './simulator-control';
+import { FaultQueue, parseFault, RateLimiter, type ActiveFault, type FaultRoute } from './simulator-faults';
+import { parseJsonBody, readBody, send, SimHttpError, type SimResponse } from './simulator-http';
+import { headerValue } from './simulator-auth';
+import { WixRouter, wixErrorResponse } from './simulator-routes';
+import { SimulatorState, type OutboxEmail } from './simulator-state';
+import type { RoleRestriction, SiteInvite } from './wix-types';
+
+export { SIMULATOR_ROLES } from './simulator-roles';
+export type { OutboxEmail } from './simulator-state';
+
+export interface WixSimulatorOptions {
+  port?: number;
+  host?: string;
+  clock?: () => number | Promise<number>;
+  inviteValidityMs?: number;
+  rateLimitPerMinute?: number;
+  retryAfterHeader?: boolean;
+  autoProvision?: boolean;
+  duplicatePendingInvite?: 'fail' | 'create' | 'existing';
+  invalidEmail?: 'failed' | 'reject';
+  revokeDeleted?: 'ok' | 'reject';
+  resendUsedOrDeleted?: 'precondition' | 'bad-request';
+  bothHeaders?: 'accept' | 'reject';
+}
+
+export interface SimulatorFault {
+  count: number;
+  route?: FaultRoute;
+  status?: 429 | 500 | 503 | 504;
+  hang?: 'before-processing' | 'after-processing';
+  delayMs?: number;
+}
+
+export interface SimulatorCall {
+  at: number;
+  method: string;
+  path: string;
+  status: number;
+}
+
+export interface SimulatorContributor {
+  accountId: string;
+  accountOwnerId: string;
+  policyIds: string[];
+  email?: string;
+}
+
+export const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+const DEFAULT_RATE_LIMIT_PER_MINUTE = 200;
+
+export class WixSimulator {
+  readonly url: string;
+  private readonly state: SimulatorState;
+  private readonly router: WixRouter;
+  private readonly faults = new FaultQueue();
+  private readonly limiter: RateLimiter;
+  private readonly clock: () => number | Promise<number>;
+  private readonly recordedCalls: SimulatorCall[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private lastNow: number;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly options: WixSimulatorOptions,
+    state: SimulatorState,
+    firstNow: number,
+  ) {
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.url = `http://${host}:${address.port}`;
+    this.state = state;
+    this.state.setAcceptLinkBase(this.url);
+    this.router = new WixRouter(options.invalidEmail ?? 'failed');
+    this.limiter = new RateLimiter(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
+    this.clock = options.clock ?? Date.now;
+    this.lastNow = firstNow;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res).catch((error: unknown) => {
+        // A simulator bug must be visible to the test, not a silent hang.
+        const message = error instanceof Error ? error.message : String(error);
+        send(res, { status: 500, body: { message: `INTERNAL: simulator error: ${message}` } });
+      });
+    });
+  }
+
+  static async start(options: WixSimulatorOptions = {}): Promise<WixSimulator> {
+    const state = new SimulatorState({
+      inviteValidityMs: options.inviteValidityMs ?? THIRTY_DAYS_MS,
+      duplicatePendingInvite: options.duplicatePendingInvite ?? 'fail',
+      invalidEmail: options.invalidEmail ?? 'failed',
+      revokeDeleted: options.revokeDeleted ?? 'ok',
+      resendUsedOrDeleted: options.resendUsedOrDeleted ?? 'precondition',
+    });
+    const firstNow = await (options.clock ?? Date.now)();
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new WixSimulator(server, options, state, firstNow);
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Ends hanging requests and idle keep-alive sockets, which server.close() alone would wait for.
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  // ---- setup ----
+
+  addAccount(accountId?: string): string {
+    return this.state.addAccount(accountId);
+  }
+
+  addApiKey(opts: { accountId: string; key?: string; permissions?: string[] }): string {
+    return this.state.addApiKey(opts);
+  }
+
+  addSite(opts: { ownerAccountId: string; siteId?: string; seatLimit?: number }): string {
+    return this.state.addSite(opts);
+  }
+
+  addRole(role: {
+    id: string;
+    title: string;
+    description?: string;
+    restrictFromLevel?: RoleRestriction;
+    custom?: boolean;
+  }): void {
+    this.state.addRole(role);
+  }
+
+  addContributor(siteId: string, opts: { accountId?: string; policyIds: string[]; email?: string }): string {
+    return this.state.addContributor(siteId, opts);
+  }
+
+  // ---- the customer's side (uses the last clock reading when the clock is async) ----
+
+  acceptInvite(inviteId: string, opts?: { accountId?: string }): { accountId: string } {
+    const { accountId } = this.state.acceptInvite(inviteId, opts?.accountId, this.nowSync());
+    return { accountId };
+  }
+
+  declineInvite(inviteId: string): void {
+    this.state.declineInvite(inviteId, this.nowSync());
+  }
+
+  // Reads an async clock now, so the synchronous hooks above see the latest simulated time.
+  async syncClock(): Promise<number> {
+    this.lastNow = await this.clock();
+    return this.lastNow;
+  }
+
+  // ---- faults ----
+
+  injectFault(fault: SimulatorFault): void {
+    this.faults.add(parseFault(fault));
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  // ---- inspection (test-only, not Wix APIs) ----
+
+  invites(filter: { siteId?: string; email?: string } = {}): SiteInvite[] {
+    return this.state.invites(filter, this.nowSync());
+  }
+
+  contributors(siteId: string): SimulatorContributor[] {
+    return this.state.contributors(siteId).map((c) => ({
+      accountId: c.accountId,
+      accountOwnerId: c.accountOwnerId,
+      policyIds: c.policyIds,
+      ...(c.email !== undefined ? { email: c.email } : {}),
+    }));
+  }
+
+  outbox(): OutboxEmail[] {
+    return this.state.outbox();
+  }
+
+  emailCount(address: string): number {
+    const wanted = address.toLowerCase();
+    return this.state.outbox().filter((m) => m.to.toLowerCase() === wanted).length;
+  }
+
+  calls(): SimulatorCall[] {
+    return this.recordedCalls.map((c) => ({ ...c }));
+  }
+
+  // ---- request handling ----
+
+  private nowSync(): number {
+    const reading = this.clock();
+    if (typeof reading === 'number') {
+      this.lastNow = reading;
+      return reading;
+    }
+    void reading.then(
+      (value) => {
+        this.lastNow = Math.max(this.lastNow, value);
+      },
+      () => undefined,
+    );
+    return this.lastNow;
+  }
+
+  private async readNow(): Promise<number> {
+    const now = await this.clock();
+    this.lastNow = now;
+    return now;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    const method = (req.method ?? 'GET').toUpperCase();
+    let text: string;
+    try {
+      text = await readBody(req);
+    } catch (error) {
+      if (error instanceof SimHttpError) return send(res, wixErrorResponse(error));
+      throw error;
+    }
+    if (url.pathname.startsWith(CONTROL_PREFIX)) return this.handleControl(res, method, url, text);
+
+    const call: SimulatorCall = { at: Date.now(), method, path: url.pathname, status: 0 };
+    this.recordedCalls.push(call);
+    const reply = (response: SimResponse) => {
+      call.status = response.status;
+      send(res, response);
+    };
+
+    const match = this.router.match(method, url.pathname);
+    if (!match)
+      return reply({ status: 404, body: { message: `NOT_FOUND: no route ${method} ${url.pathname}` } });
+
+    const fault = this.faults.take(match.name);
+    if (fault?.delayMs) await this.sleep(fault.delayMs);
+    if (fault?.status !== undefined) return reply(this.faultResponse(fault));
+    // Never answered and nothing done; close() ends the connection.
+    if (fault?.hang === 'before-processing') return;
+
+    const apiKey = headerValue(req.headers, 'authorization') ?? '';
+    if (!this.limiter.tryTake(apiKey)) return reply(this.rateLimited());
+
+    let body: unknown;
+    try {
+      body = parseJsonBody(text);
+    } catch (error) {
+      if (error instanceof SimHttpError) return reply(wixErrorResponse(error));
+      throw error;
+    }
+    const now = await this.readNow();
+    const response = match.run(
+      this.state,
+      {
+        autoProvision: this.options.autoProvision ?? false,
+        bothHeaders: this.options.bothHeaders ?? 'accept',
+      },
+      { query: url.searchParams, headers: req.headers, body, now },
+    );
+    // The action happened (emails sent) but the caller never learns it; the call keeps status 0.
+    if (fault?.hang === 'after-processing') return;
+    reply(response);
+  }
+
+  private async handleControl(res: ServerResponse, method: string, url: URL, text: string): Promise<void> {
+    let body: unknown;
+    try {
+      body = parseJsonBody(text);
+    } catch {
+      return send(res, { status: 400, body: { error: 'request body is not valid JSON' } });
+    }
+    const now = await this.readNow();
+    send(
+      res,
+      handleControl(this.state, this.faults, {
+        method,
+        pathname: url.pathname,
+        query: url.searchParams,
+        body,
+        now,
+      }),
+    );
+  }
+
+  private faultResponse(fault: ActiveFault): SimResponse {
+    if (fault.status === 429) return this.rateLimited();
+    // Wix sends system errors "empty by design".
+    return { status: fault.status ?? 500, body: {} };
+  }
+
+  private rateLimited(): SimResponse {
+    return {
+      status: 429,
+      body: {
+        message: 'RESOURCE_EXHAUSTED: too many requests for this API key; wait a minute and then retry',
+        details: {
+          applicationError: { code: 'RESOURCE_EXHAUSTED', description: 'rate limit exceeded', data: {} },
+        },
+      },
+      ...(this.options.retryAfterHeader ? { headers: { 'Retry-After': '60' } } : {}),
+    };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+}

@@ -1,0 +1,100 @@
+// REST shapes of the Wix Site Invites, Contributors and Roles APIs (camelCase REST names, every response field optional).
+
+export type SiteInviteStatus = 'Pending' | 'Used' | 'Deleted' | 'Declined' | 'Expired';
+
+export interface SiteInvite {
+  id?: string;
+  siteId?: string;
+  email?: string;
+  policyIds?: string[];
+  /** @deprecated Wix says: use inviterAccountId. */
+  inviterId?: string;
+  // Unknown future statuses must not break parsing, hence the open string.
+  status?: SiteInviteStatus | (string & {});
+  acceptLink?: string;
+  inviterAccountId?: string;
+  acceptedByAccountId?: string | null;
+  dateCreated?: string;
+  staffId?: string | null;
+  expirationDate?: string;
+  locationIds?: string[];
+  callerCapabilities?: string[];
+}
+
+export interface BulkInviteRequest {
+  policyIds: string[];
+  emails: string[];
+  defaultEmailLanguage?: string;
+  invitePurpose?: string;
+}
+
+export interface BulkInviteResponse {
+  invites?: SiteInvite[];
+  failedEmails?: string[];
+}
+
+export interface ResendInviteRequest {
+  defaultEmailLanguage?: string;
+}
+
+export interface ResendInviteResponse {
+  invite?: SiteInvite;
+}
+
+export type RevokeInviteResponse = Record<string, never>;
+
+export interface ContributorV2 {
+  accountId?: string;
+  accountOwnerId?: string;
+}
+
+export interface QuerySiteContributorsResponse {
+  contributors?: ContributorV2[];
+}
+
+export interface ChangeRoleRequest {
+  accountId: string;
+  newRoles: { roleId: string }[];
+}
+
+export interface ChangeRoleResponse {
+  newAssignedRoles?: { roleId?: string; assignmentId?: string }[];
+}
+
+export interface RemoveContributorRequest {
+  accountId: string;
+}
+
+export type RemoveContributorResponse = Record<string, never>;
+
+export type RoleRestriction = 'NoRestriction' | 'Site' | 'Account';
+
+export interface RoleInfo {
+  id?: string;
+  title?: string;
+  description?: string;
+  restrictFromLevel?: RoleRestriction;
+}
+
+export type RoleLevel = 'ALL' | 'SITE_LEVEL' | 'ACCOUNT_LEVEL';
+
+export interface GetRolesInfoResponse {
+  predefinedRoles?: RoleInfo[];
+  customRoles?: RoleInfo[];
+}
+
+export interface WixFieldViolation {
+  field?: string;
+  description?: string;
+  violatedRule?: string;
+  ruleName?: string;
+  data?: unknown;
+}
+
+export interface WixErrorBody {
+  message?: string;
+  details?: {
+    applicationError?: { code?: string; description?: string; data?: unknown };
+    validationError?: { fieldViolations?: WixFieldViolation[] };
+  };
+}

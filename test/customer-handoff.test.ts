@@ -1,0 +1,295 @@
+// The customer handoff on Temporal's time-skipping server, against the Wix simulator over HTTP.
+// Every test checks what an agency would: the emails the customer got and the handoff's status.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WixClient } from '../src/wix/wix-client';
+import { HandoffAlreadyFinished, InvalidHandoffRequest } from '../src/handoff-client';
+import { acceptedSignal, revokeSignal, revokeUpdate, retrySignal } from '../workflows/customer-handoff';
+import type { HandoffStatus } from '../workflows/handoff-types';
+import { startTimeSkippingEnv, workflowBundle } from './support/temporal';
+import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
+import { maybeRecordHistory } from './support/histories';
+
+const OWNER = 'owner@customer.example';
+const PARTNER = 'partner@customer.example';
+const events = (s: HandoffStatus, name: string) => s.audit.filter((a) => a.event === name);
+
+let env: TestWorkflowEnvironment;
+let h: Harness;
+
+beforeAll(async () => {
+  env = await startTimeSkippingEnv();
+  await workflowBundle();
+});
+afterAll(() => env?.teardown());
+beforeEach(async () => {
+  h = await createHarness(env);
+});
+afterEach(() => h?.close());
+
+const inviteIdOf = (s: HandoffStatus, email: string) => s.invitees.find((i) => i.email === email)!.inviteId!;
+
+test('the customer accepts after the second reminder: 1 invite + 2 reminders, then accepted', async () => {
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    const pending = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
+    expect(pending.invitees[0]).toMatchObject({ email: OWNER, status: 'pending', remindersSent: 0 });
+    expect(pending.nextReminderAt).not.toBeNull();
+
+    await env.sleep('121 hours');
+    const reminded = await h.waitForStatus(handle, (s) => s.remindersSent === 2, 'two reminders');
+    expect(h.sim.emailCount(OWNER)).toBe(3);
+
+    h.sim.acceptInvite(inviteIdOf(reminded, OWNER));
+    const final = await handle.result();
+    expect(final.state).toBe('accepted');
+    expect(final.invitees[0]).toMatchObject({ status: 'accepted', remindersSent: 2 });
+    expect(final.nextReminderAt).toBeNull();
+    expect(events(final, 'accepted')).toHaveLength(1);
+    await maybeRecordHistory(handle, 'accepted-after-reminders');
+  });
+  // No reminder after acceptance, however long we wait.
+  await env.sleep('30 days');
+  expect(h.sim.emailCount(OWNER)).toBe(3);
+});
+
+test('never accepted: four reminders, one renewal at expiry, four more, then expired', async () => {
+  const final = await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    const result = await handle.result();
+    await maybeRecordHistory(handle, 'expired-after-renewal');
+    return result;
+  });
+  expect(final.state).toBe('expired');
+  expect(final.invitees[0]).toMatchObject({ status: 'expired', renewals: 1, remindersSent: 4 });
+  // 1 invite + 4 reminders + 1 renewal + 4 reminders after the renewal.
+  expect(h.sim.emailCount(OWNER)).toBe(10);
+  expect(h.sim.outbox().filter((m) => m.kind === 'invite')).toHaveLength(1);
+  expect(events(final, 'invite renewed')).toHaveLength(1);
+});
+
+test('revoke while pending calls Revoke Invite once per pending invite and ends as revoked', async () => {
+  const final = await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId, { customerEmails: [OWNER, PARTNER] }));
+    await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invites');
+    await handle.signal(revokeSignal, { reason: 'customer cancelled the contract', actor: 'staff:ana' });
+    const result = await handle.result();
+    await maybeRecordHistory(handle, 'revoked-while-pending');
+    return result;
+  });
+  expect(final.state).toBe('revoked');
+  expect(final.invitees.map((i) => i.status)).toEqual(['revoked', 'revoked']);
+  const revokeCalls = h.sim.calls().filter((c) => c.path.endsWith('/revoke'));
+  expect(revokeCalls).toHaveLength(2);
+  expect(h.sim.invites({ siteId: h.siteId }).map((i) => i.status)).toEqual(['Deleted', 'Deleted']);
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+  expect(h.sim.emailCount(PARTNER)).toBe(1);
+  expect(final.audit.find((a) => a.event === 'revoke requested')).toMatchObject({ actor: 'staff:ana' });
+});
+
+test('a revoke after an acceptance is refused visibly and nothing is revoked', async () => {
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId, { customerEmails: [OWNER, PARTNER] }));
+    const pending = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invites');
+    h.sim.acceptInvite(inviteIdOf(pending, OWNER));
+    // Two invitees: acceptance is confirmed by staff, since a new contributor cannot be told apart.
+    await handle.signal(acceptedSignal, { email: OWNER, actor: 'staff:ana' });
+    await h.waitForStatus(handle, (s) => s.invitees[0].status === 'accepted', 'the acceptance');
+
+    const rejection = await handle
+      .executeUpdate(revokeUpdate, { args: [{ reason: 'oops', actor: 'staff:bo' }] })
+      .catch((err: unknown) => err);
+    expect(rejection).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((rejection as WorkflowUpdateFailedError).cause?.message).toMatch(/already accepted by owner@customer\.example/);
+    await handle.signal(revokeSignal, { reason: 'oops', actor: 'staff:bo' });
+    const refused = await h.waitForStatus(handle, (s) => s.lastRefusal !== null, 'the refusal');
+    expect(refused.lastRefusal).toMatchObject({ request: 'revoke', reason: expect.stringMatching(/already accepted/) });
+    expect(refused.state).toBe('pending');
+    expect(refused.invitees.map((i) => i.status)).toEqual(['accepted', 'pending']);
+  });
+  expect(h.sim.calls().filter((c) => c.path.endsWith('/revoke'))).toHaveLength(0);
+  expect(h.sim.invites({ email: PARTNER })[0].status).toBe('Pending');
+});
+
+test('partial Bulk Invite failure: the good address is invited, the other is failed with a reason', async () => {
+  const existing = 'already@customer.example';
+  h.sim.addContributor(h.siteId, { policyIds: ['6732588207941061632'], email: existing });
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId, { customerEmails: [OWNER, existing] }));
+    const status = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
+    expect(status.invitees).toEqual([
+      expect.objectContaining({ email: OWNER, status: 'pending', inviteId: expect.any(String) }),
+      expect.objectContaining({ email: existing, status: 'failed', problem: expect.stringMatching(/failedEmails/) }),
+    ]);
+    h.sim.acceptInvite(status.invitees[0].inviteId!);
+    const final = await handle.result();
+    expect(final.state).toBe('accepted');
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+  expect(h.sim.emailCount(existing)).toBe(0);
+});
+
+test('a 429 storm delays the invite, which then goes out exactly once', async () => {
+  h.sim.injectFault({ count: 4, route: 'bulk', status: 429 });
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    await env.sleep('10 minutes');
+    const status = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite after the storm');
+    expect(events(status, 'invite delayed')).toHaveLength(4);
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+  expect(h.sim.calls().filter((c) => c.path.endsWith('/bulk')).map((c) => c.status)).toEqual([429, 429, 429, 429, 200]);
+});
+
+test('the same project-completed event three times starts one handoff and sends one invite', async () => {
+  await h.withWorker(async () => {
+    const handles = [];
+    for (let n = 0; n < 3; n++) handles.push(await h.complete(projectEvent(h.siteId)));
+    const status = await h.waitForStatus(
+      handles[0],
+      (s) => s.state === 'pending' && events(s, 'projectCompleted repeated: nothing new').length === 2,
+      'the repeats',
+    );
+    const runs = await Promise.all(handles.map(async (x) => (await x.describe()).runId));
+    expect(new Set(runs).size).toBe(1);
+    expect(status.invitees).toHaveLength(1);
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+});
+
+test('a new email for a running handoff invites just that address', async () => {
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    await h.waitForStatus(handle, (s) => s.state === 'pending', 'the first invite');
+    await h.complete(projectEvent(h.siteId, { customerEmails: [OWNER, PARTNER] }));
+    const status = await h.waitForStatus(
+      handle,
+      (s) => s.state === 'pending' && s.invitees.length === 2 && s.invitees[1].status === 'pending',
+      'the second invite',
+    );
+    expect(status.invitees.map((i) => i.email)).toEqual([OWNER, PARTNER]);
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+  expect(h.sim.emailCount(PARTNER)).toBe(1);
+});
+
+test('another role for a running handoff is refused and recorded', async () => {
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
+    await h.complete(projectEvent(h.siteId, { role: 'Website Manager', customerEmails: [PARTNER] }));
+    const status = await h.waitForStatus(handle, (s) => s.lastRefusal !== null, 'the refusal');
+    expect(status.lastRefusal?.reason).toMatch(/role "Website Manager" contradicts/);
+    expect(status.invitees).toHaveLength(1);
+  });
+  expect(h.sim.emailCount(PARTNER)).toBe(0);
+});
+
+test('the worker restarted between reminders: the schedule goes on, nothing is sent twice', async () => {
+  const handle = await h.withWorker(async () => {
+    const started = await h.complete(projectEvent(h.siteId));
+    await env.sleep('49 hours');
+    await h.waitForStatus(started, (s) => s.remindersSent === 1, 'the first reminder');
+    return started;
+  });
+  // No worker for a while. Shorter than the next acceptance poll: the time-skipping server cannot skip past a
+  // timer whose task no worker is there to run.
+  await env.sleep('5 hours');
+  const final = await h.withWorker(async () => {
+    await env.sleep('3 days');
+    const status = await h.waitForStatus(handle, (s) => s.remindersSent === 2, 'the second reminder');
+    expect(status.invitees[0]).toMatchObject({ status: 'pending', remindersSent: 2 });
+    h.sim.acceptInvite(inviteIdOf(status, OWNER));
+    return handle.result();
+  });
+  expect(final.state).toBe('accepted');
+  expect(h.sim.emailCount(OWNER)).toBe(3);
+  expect(h.sim.outbox().map((m) => m.kind)).toEqual(['invite', 'resend', 'resend']);
+});
+
+test('a permanent Wix error makes the handoff failed; after the fix a staff retry invites', async () => {
+  const badKey = new WixClient({ baseUrl: h.sim.url, apiKey: 'revoked-key', accountId: h.accountId, timeoutMs: 2_000 });
+  const handle = await h.withWorker(async () => {
+    const started = await h.complete(projectEvent(h.siteId));
+    const failed = await h.waitForStatus(started, (s) => s.state === 'failed', 'the failure');
+    expect(failed.failure).toMatch(/401|API key/);
+    expect(failed.invitees[0]).toMatchObject({ status: 'failed' });
+    expect(JSON.stringify(failed)).not.toContain('revoked-key');
+    return started;
+  }, badKey);
+  expect(h.sim.emailCount(OWNER)).toBe(0);
+
+  // The agency fixes WIX_API_KEY and restarts the worker, then staff retry.
+  await h.withWorker(async () => {
+    await handle.signal(retrySignal, { actor: 'staff:ana' });
+    const status = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite after retry');
+    expect(status.failure).toBeNull();
+    expect(events(status, 'retry')).toEqual([expect.objectContaining({ actor: 'staff:ana' })]);
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+});
+
+test('an unknown role fails with the titles that exist', async () => {
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId, { role: 'Site Boss' }));
+    const failed = await h.waitForStatus(handle, (s) => s.state === 'failed', 'the failure');
+    expect(failed.failure).toMatch(/Site Boss/);
+    expect(failed.failure).toMatch(/Website Manager/);
+  });
+  expect(h.sim.outbox()).toHaveLength(0);
+});
+
+test('a hung Bulk Invite is never repeated blindly: flagged unconfirmed, staff retry sends it once', async () => {
+  h.sim.injectFault({ count: 1, route: 'bulk', hang: 'before-processing' });
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    const failed = await h.waitForStatus(handle, (s) => s.state === 'failed', 'the unconfirmed invite');
+    expect(failed.invitees[0]).toMatchObject({ status: 'unconfirmed', problem: expect.stringMatching(/may have sent/) });
+    expect(h.sim.emailCount(OWNER)).toBe(0);
+    await handle.signal(retrySignal, { actor: 'staff:ana' });
+    await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite after retry');
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+});
+
+test('a timeout after Wix sent the invite does not send a second one', async () => {
+  h.sim.injectFault({ count: 1, route: 'bulk', hang: 'after-processing' });
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    const failed = await h.waitForStatus(handle, (s) => s.state === 'failed', 'the unconfirmed invite');
+    expect(failed.invitees[0].status).toBe('unconfirmed');
+    await env.sleep('3 days');
+    expect((await h.status(handle)).invitees[0].status).toBe('unconfirmed');
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+  expect(h.sim.calls().filter((c) => c.path.endsWith('/bulk'))).toHaveLength(1);
+});
+
+test('cancelling the workflow revokes its pending invites', async () => {
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+  });
+  expect(h.sim.invites({ email: OWNER })[0].status).toBe('Deleted');
+});
+
+test('invalid events are refused before anything starts; a finished handoff is not restarted', async () => {
+  await expect(h.complete(projectEvent(h.siteId, { customerEmails: ['not-an-email'] }))).rejects.toThrow(
+    InvalidHandoffRequest,
+  );
+  await expect(h.complete(projectEvent('not-a-site'))).rejects.toThrow(/siteId must be the Wix site id/);
+  await expect(
+    env.client.workflow.getHandle(`handoff-${h.siteId}`).describe(),
+  ).rejects.toThrow(/not found/i);
+
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    const pending = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
+    h.sim.acceptInvite(inviteIdOf(pending, OWNER));
+    await handle.result();
+  });
+  await expect(h.complete(projectEvent(h.siteId))).rejects.toThrow(HandoffAlreadyFinished);
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+});
