@@ -5,7 +5,12 @@ import { toWixFailure } from './wix-failure';
 export interface ActivityDeps {
   wix: Pick<
     WixClient,
-    'resolveRole' | 'querySiteContributors' | 'bulkInvite' | 'resendInvite' | 'revokeInvite' | 'removeContributor'
+    | 'resolveRole'
+    | 'querySiteContributors'
+    | 'bulkInvite'
+    | 'resendInvite'
+    | 'revokeInvite'
+    | 'removeContributor'
   >;
   /** Used when Wix leaves out an invite's expirationDate: invites last 30 days (Wix help centre). */
   inviteValidityMs?: number;
@@ -32,7 +37,10 @@ export function createActivities({ wix, inviteValidityMs = THIRTY_DAYS_MS }: Act
 
   return {
     /** Resolves the role and snapshots who already holds it, so they are never taken for the customer. */
-    async prepareHandoff(input: { siteId: string; role: string }): Promise<{ roleId: string; contributorAccountIds: string[] }> {
+    async prepareHandoff(input: {
+      siteId: string;
+      role: string;
+    }): Promise<{ roleId: string; contributorAccountIds: string[] }> {
       try {
         const role = await wix.resolveRole(input.role);
         return { roleId: role.id, contributorAccountIds: await contributorsWithRole(input.siteId, role.id) };
@@ -56,14 +64,22 @@ export function createActivities({ wix, inviteValidityMs = THIRTY_DAYS_MS }: Act
         const now = Date.now();
         const invites = answer.invites
           .filter((i): i is SiteInvite & { id: string; email: string } => !!i.id && !!i.email)
-          .map((i) => ({ email: i.email.toLowerCase(), inviteId: i.id, expiresAt: expiryOf(i) ?? now + inviteValidityMs }));
+          .map((i) => ({
+            email: i.email.toLowerCase(),
+            inviteId: i.id,
+            expiresAt: expiryOf(i) ?? now + inviteValidityMs,
+          }));
         return { invites, failedEmails: answer.failedEmails.map((e) => e.toLowerCase()) };
       } catch (err) {
         throw toWixFailure(err, { sendsEmail: true });
       }
     },
 
-    async resendInvite(input: { siteId: string; inviteId: string; language?: string }): Promise<{ expiresAt: number | null }> {
+    async resendInvite(input: {
+      siteId: string;
+      inviteId: string;
+      language?: string;
+    }): Promise<{ expiresAt: number | null }> {
       try {
         const invite = await wix.resendInvite(
           input.siteId,

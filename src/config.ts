@@ -55,7 +55,8 @@ export function readTaskQueue(env: NodeJS.ProcessEnv = process.env): string {
 /** Wix settings for live mode: the key and account are required, the rest has defaults. */
 export function readWixSettings(env: NodeJS.ProcessEnv, problems: string[]): WixSettings {
   const apiKey = env.WIX_API_KEY?.trim() ?? '';
-  if (!apiKey) problems.push('WIX_API_KEY is not set: create an API key with the "Manage Contributors" permission');
+  if (!apiKey)
+    problems.push('WIX_API_KEY is not set: create an API key with the "Manage Contributors" permission');
   const accountId = env.WIX_ACCOUNT_ID?.trim() ?? '';
   if (!accountId) problems.push('WIX_ACCOUNT_ID is not set: the id of the Wix account that owns the API key');
   else if (!GUID.test(accountId)) problems.push(`WIX_ACCOUNT_ID must be a GUID, got "${accountId}"`);

@@ -67,7 +67,10 @@ export async function completeProject(
 }
 
 /** The handoff's status, or undefined when no handoff has that id. */
-export async function getHandoffStatus(client: Client, workflowId: string): Promise<HandoffStatus | undefined> {
+export async function getHandoffStatus(
+  client: Client,
+  workflowId: string,
+): Promise<HandoffStatus | undefined> {
   try {
     return await client.workflow.getHandle(workflowId).query(statusQuery);
   } catch (err) {

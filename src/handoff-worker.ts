@@ -9,7 +9,9 @@ export interface HandoffWorkerOptions {
   /** Tests pass a prebuilt bundle; production bundles `workflows/` at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Extra worker tuning (cache size, shutdown grace time...). */
-  tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'shutdownGraceTime' | 'maxConcurrentActivityTaskExecutions'>>;
+  tuning?: Partial<
+    Pick<WorkerOptions, 'maxCachedWorkflows' | 'shutdownGraceTime' | 'maxConcurrentActivityTaskExecutions'>
+  >;
 }
 
 export function createHandoffWorker(options: HandoffWorkerOptions): Promise<Worker> {

@@ -28,13 +28,18 @@ export function temporalBinaryPath(binary: TemporalBinary, env: NodeJS.ProcessEn
   const explicit = env[envVar];
   if (explicit) {
     if (!isExecutable(explicit)) {
-      throw new Error(`${envVar}=${explicit} is not an executable file. Point it at the ${file} binary or unset it.`);
+      throw new Error(
+        `${envVar}=${explicit} is not an executable file. Point it at the ${file} binary or unset it.`,
+      );
     }
     return explicit;
   }
   const candidates = [
     path.join(projectRoot, '.temporal', 'venv', 'bin', file),
-    ...(env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, file)),
+    ...(env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((dir) => path.join(dir, file)),
   ];
   const found = candidates.find(isExecutable);
   if (!found) {

@@ -100,10 +100,15 @@ test('a revoke after an acceptance is refused visibly and nothing is revoked', a
       .executeUpdate(revokeUpdate, { args: [{ reason: 'oops', actor: 'staff:bo' }] })
       .catch((err: unknown) => err);
     expect(rejection).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect((rejection as WorkflowUpdateFailedError).cause?.message).toMatch(/already accepted by owner@customer\.example/);
+    expect((rejection as WorkflowUpdateFailedError).cause?.message).toMatch(
+      /already accepted by owner@customer\.example/,
+    );
     await handle.signal(revokeSignal, { reason: 'oops', actor: 'staff:bo' });
     const refused = await h.waitForStatus(handle, (s) => s.lastRefusal !== null, 'the refusal');
-    expect(refused.lastRefusal).toMatchObject({ request: 'revoke', reason: expect.stringMatching(/already accepted/) });
+    expect(refused.lastRefusal).toMatchObject({
+      request: 'revoke',
+      reason: expect.stringMatching(/already accepted/),
+    });
     expect(refused.state).toBe('pending');
     expect(refused.invitees.map((i) => i.status)).toEqual(['accepted', 'pending']);
   });
@@ -119,7 +124,11 @@ test('partial Bulk Invite failure: the good address is invited, the other is fai
     const status = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
     expect(status.invitees).toEqual([
       expect.objectContaining({ email: OWNER, status: 'pending', inviteId: expect.any(String) }),
-      expect.objectContaining({ email: existing, status: 'failed', problem: expect.stringMatching(/failedEmails/) }),
+      expect.objectContaining({
+        email: existing,
+        status: 'failed',
+        problem: expect.stringMatching(/failedEmails/),
+      }),
     ]);
     h.sim.acceptInvite(status.invitees[0].inviteId!);
     const final = await handle.result();
@@ -138,7 +147,12 @@ test('a 429 storm delays the invite, which then goes out exactly once', async ()
     expect(events(status, 'invite delayed')).toHaveLength(4);
   });
   expect(h.sim.emailCount(OWNER)).toBe(1);
-  expect(h.sim.calls().filter((c) => c.path.endsWith('/bulk')).map((c) => c.status)).toEqual([429, 429, 429, 429, 200]);
+  expect(
+    h.sim
+      .calls()
+      .filter((c) => c.path.endsWith('/bulk'))
+      .map((c) => c.status),
+  ).toEqual([429, 429, 429, 429, 200]);
 });
 
 test('the same project-completed event three times starts one handoff and sends one invite', async () => {
@@ -186,12 +200,15 @@ test('another role for a running handoff is refused and recorded', async () => {
 });
 
 test('the worker restarted between reminders: the schedule goes on, nothing is sent twice', async () => {
-  const handle = await h.withWorker(async () => {
-    const started = await h.complete(projectEvent(h.siteId));
-    await env.sleep('49 hours');
-    await h.waitForStatus(started, (s) => s.remindersSent === 1, 'the first reminder');
-    return started;
-  });
+  const handle = await h.withWorker(
+    async () => {
+      const started = await h.complete(projectEvent(h.siteId));
+      await env.sleep('49 hours');
+      await h.waitForStatus(started, (s) => s.remindersSent === 1, 'the first reminder');
+      return started;
+    },
+    { stopsMidway: true },
+  );
   // No worker for a while. Shorter than the next acceptance poll: the time-skipping server cannot skip past a
   // timer whose task no worker is there to run.
   await env.sleep('5 hours');
@@ -208,15 +225,23 @@ test('the worker restarted between reminders: the schedule goes on, nothing is s
 });
 
 test('a permanent Wix error makes the handoff failed; after the fix a staff retry invites', async () => {
-  const badKey = new WixClient({ baseUrl: h.sim.url, apiKey: 'revoked-key', accountId: h.accountId, timeoutMs: 2_000 });
-  const handle = await h.withWorker(async () => {
-    const started = await h.complete(projectEvent(h.siteId));
-    const failed = await h.waitForStatus(started, (s) => s.state === 'failed', 'the failure');
-    expect(failed.failure).toMatch(/401|API key/);
-    expect(failed.invitees[0]).toMatchObject({ status: 'failed' });
-    expect(JSON.stringify(failed)).not.toContain('revoked-key');
-    return started;
-  }, badKey);
+  const badKey = new WixClient({
+    baseUrl: h.sim.url,
+    apiKey: 'revoked-key',
+    accountId: h.accountId,
+    timeoutMs: 2_000,
+  });
+  const handle = await h.withWorker(
+    async () => {
+      const started = await h.complete(projectEvent(h.siteId));
+      const failed = await h.waitForStatus(started, (s) => s.state === 'failed', 'the failure');
+      expect(failed.failure).toMatch(/401|API key/);
+      expect(failed.invitees[0]).toMatchObject({ status: 'failed' });
+      expect(JSON.stringify(failed)).not.toContain('revoked-key');
+      return started;
+    },
+    { wix: badKey, stopsMidway: true },
+  );
   expect(h.sim.emailCount(OWNER)).toBe(0);
 
   // The agency fixes WIX_API_KEY and restarts the worker, then staff retry.
@@ -244,7 +269,10 @@ test('a hung Bulk Invite is never repeated blindly: flagged unconfirmed, staff r
   await h.withWorker(async () => {
     const handle = await h.complete(projectEvent(h.siteId));
     const failed = await h.waitForStatus(handle, (s) => s.state === 'failed', 'the unconfirmed invite');
-    expect(failed.invitees[0]).toMatchObject({ status: 'unconfirmed', problem: expect.stringMatching(/may have sent/) });
+    expect(failed.invitees[0]).toMatchObject({
+      status: 'unconfirmed',
+      problem: expect.stringMatching(/may have sent/),
+    });
     expect(h.sim.emailCount(OWNER)).toBe(0);
     await handle.signal(retrySignal, { actor: 'staff:ana' });
     await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite after retry');
@@ -280,9 +308,7 @@ test('invalid events are refused before anything starts; a finished handoff is n
     InvalidHandoffRequest,
   );
   await expect(h.complete(projectEvent('not-a-site'))).rejects.toThrow(/siteId must be the Wix site id/);
-  await expect(
-    env.client.workflow.getHandle(`handoff-${h.siteId}`).describe(),
-  ).rejects.toThrow(/not found/i);
+  await expect(env.client.workflow.getHandle(`handoff-${h.siteId}`).describe()).rejects.toThrow(/not found/i);
 
   await h.withWorker(async () => {
     const handle = await h.complete(projectEvent(h.siteId));

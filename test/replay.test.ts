@@ -1,7 +1,6 @@
 // Replays histories recorded from real runs: a workflow change that would break running handoffs fails here.
 // Record anew (RECORD_HISTORIES=1 npm test -- customer-handoff) only for changes guarded by patched().
 import { Worker } from '@temporalio/worker';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { recordedHistories } from './support/histories';
 import { workflowBundle } from './support/temporal';
 
@@ -14,5 +13,5 @@ test('histories are committed for the main lifecycles', () => {
 });
 
 test.each(histories.map((h) => [h.name, h.history] as const))('replays %s', async (_name, history) => {
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyFromJSON(history));
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
 });

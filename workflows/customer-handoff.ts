@@ -119,7 +119,8 @@ function classify(err: unknown): Exclude<SendOutcome, { kind: 'done' }> {
     if (cause.type === 'WixOutcomeUnknown') return { kind: 'unknown', reason: cause.message };
   }
   // A timeout or a lost worker: the call may have reached Wix.
-  const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+  const message =
+    err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
   return { kind: 'unknown', reason: `the call to Wix did not finish (${message})` };
 }
 
@@ -137,7 +138,8 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
   let retryNotBefore = 0;
   let nextInboundId = 0;
   const settledInbound = new Map<number, string | null>();
-  const searchAttributeRegistered = workflowInfo().typedSearchAttributes.get(HANDOFF_STATE_ATTRIBUTE) !== undefined;
+  const searchAttributeRegistered =
+    workflowInfo().typedSearchAttributes.get(HANDOFF_STATE_ATTRIBUTE) !== undefined;
 
   const ctx = () => snapshot.context;
   const siteId = () => ctx().siteId!;
@@ -220,7 +222,7 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
       return describe();
     },
     {
-      validator: (request) => {
+      validator: (request: RevokeRequest) => {
         if (!request || typeof request.reason !== 'string' || !request.reason.trim()) {
           throw new Error('revoke needs a non-empty "reason"');
         }
@@ -314,7 +316,11 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
       record('invite delayed', WIX_ACTOR, outcome.reason);
     } else if (outcome.kind === 'refused' || outcome.kind === 'unknown') {
       feedOwn({ type: 'SEND_FAILED', at: Date.now(), emails, reason: outcome.reason, outcome: outcome.kind });
-      record(outcome.kind === 'refused' ? 'invite refused by Wix' : 'invite outcome unknown', WIX_ACTOR, outcome.reason);
+      record(
+        outcome.kind === 'refused' ? 'invite refused by Wix' : 'invite outcome unknown',
+        WIX_ACTOR,
+        outcome.reason,
+      );
     }
   }
 
@@ -387,9 +393,10 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
       feedOwn({ type: 'REMINDER_SENT', email, at, ...(expiresAt !== null ? { expiresAt } : {}) });
       record('reminder sent', WIX_ACTOR, `${email}${note}`);
     } else {
-      const validity = invitee.expiresAt !== undefined && invitee.cycleStartedAt !== undefined
-        ? invitee.expiresAt - invitee.cycleStartedAt
-        : 30 * 24 * 3600 * 1000;
+      const validity =
+        invitee.expiresAt !== undefined && invitee.cycleStartedAt !== undefined
+          ? invitee.expiresAt - invitee.cycleStartedAt
+          : 30 * 24 * 3600 * 1000;
       feedOwn({ type: 'INVITE_RENEWED', email, at, expiresAt: expiresAt ?? at + validity });
       record('invite renewed', WIX_ACTOR, `${email}${note}`);
     }
@@ -424,7 +431,8 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
     // Acceptance is checked before every reminder, so nobody is reminded after accepting.
     if (due.length > 0 || lastPollAt + ctx().policy.acceptancePollMs <= now) await checkAcceptance();
     for (const i of pending()) {
-      if (i.expiresAt !== undefined && i.expiresAt <= now) feed({ type: 'EXPIRY_REACHED', email: i.email, at: now });
+      if (i.expiresAt !== undefined && i.expiresAt <= now)
+        feed({ type: 'EXPIRY_REACHED', email: i.email, at: now });
       else feed({ type: 'REMINDER_DUE', email: i.email, at: now });
     }
     if (now < retryNotBefore) return;
@@ -456,7 +464,11 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
       const { email } = invitee;
       if ('outcome' in result) {
         feedOwn({ type: 'REVOKED', email, at: Date.now(), outcome: result.outcome, detail: result.detail });
-        record(result.outcome === 'revoked' ? 'invite revoked' : 'revoke refused by Wix', WIX_ACTOR, result.detail ? `${email}: ${result.detail}` : email);
+        record(
+          result.outcome === 'revoked' ? 'invite revoked' : 'revoke refused by Wix',
+          WIX_ACTOR,
+          result.detail ? `${email}: ${result.detail}` : email,
+        );
       } else if (result.kind === 'retry-later') {
         retryNotBefore = Date.now() + result.delayMs;
         record('revoke delayed', WIX_ACTOR, `${email}: ${result.reason}`);
@@ -517,7 +529,12 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
     if (!isCancellation(err)) throw err;
     // A cancelled handoff must not leave an invite that still works.
     await CancellationScope.nonCancellable(async () => {
-      const reason = feed({ type: 'REVOKE_REQUESTED', at: Date.now(), reason: 'workflow cancelled', actor: 'temporal' });
+      const reason = feed({
+        type: 'REVOKE_REQUESTED',
+        at: Date.now(),
+        reason: 'workflow cancelled',
+        actor: 'temporal',
+      });
       record(reason ? 'cancelled; revoke refused' : 'cancelled; revoking', 'temporal', reason);
       while (!done() && stateOf(snapshot) === 'revoking') await revokePending();
     });

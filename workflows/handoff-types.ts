@@ -47,14 +47,7 @@ export interface RetryRequest {
 
 /** States a user sees; the machine's top-level state names. */
 export type HandoffState =
-  | 'awaitingProject'
-  | 'inviting'
-  | 'pending'
-  | 'revoking'
-  | 'accepted'
-  | 'revoked'
-  | 'expired'
-  | 'failed';
+  'awaitingProject' | 'inviting' | 'pending' | 'revoking' | 'accepted' | 'revoked' | 'expired' | 'failed';
 
 export const FINAL_STATES: readonly HandoffState[] = ['accepted', 'revoked', 'expired'];
 

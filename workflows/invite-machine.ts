@@ -1,13 +1,16 @@
 // The handoff's invite lifecycle as a pure XState v5 machine: it decides which transitions are allowed.
 // It owns no time and no I/O (no `after`, no `invoke`): the workflow waits, calls Wix and feeds events in.
-import { and, assertEvent, assign, initialTransition, not, setup, transition, type SnapshotFrom } from 'xstate';
-import type {
-  HandoffState,
-  Invitee,
-  InviteeStatus,
-  ProjectCompleted,
-  ResolvedPolicy,
-} from './handoff-types';
+import {
+  and,
+  assertEvent,
+  assign,
+  initialTransition,
+  not,
+  setup,
+  transition,
+  type SnapshotFrom,
+} from 'xstate';
+import type { HandoffState, Invitee, InviteeStatus, ProjectCompleted, ResolvedPolicy } from './handoff-types';
 
 export interface HandoffContext {
   projectId?: string;
@@ -138,12 +141,15 @@ function acceptRefusal(ctx: HandoffContext, event: EventOf<'ACCEPTED'>): string 
 const retryable = (ctx: HandoffContext): Invitee[] => withStatus(ctx, 'failed', 'unconfirmed');
 
 export const inviteMachine = setup({
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- XState's way to declare types
   types: {} as { context: HandoffContext; events: HandoffEvent },
   guards: {
     isNewProject: ({ context }) => context.siteId === undefined,
     addsInvitees: ({ context, event }) => {
       assertEvent(event, 'PROJECT_COMPLETED');
-      return projectConflict(context, event.project) === undefined && newEmails(context, event.project).length > 0;
+      return (
+        projectConflict(context, event.project) === undefined && newEmails(context, event.project).length > 0
+      );
     },
     correctsRole: ({ context, event }) => {
       assertEvent(event, 'PROJECT_COMPLETED');
@@ -227,7 +233,9 @@ export const inviteMachine = setup({
         failure: undefined,
         invitees: [
           ...context.invitees.map((i) =>
-            i.status === 'failed' ? { ...i, status: 'toInvite' as const, inviteId: undefined, problem: undefined } : i,
+            i.status === 'failed'
+              ? { ...i, status: 'toInvite' as const, inviteId: undefined, problem: undefined }
+              : i,
           ),
           ...newEmails(context, event.project).map(newInvitee),
         ],
@@ -274,7 +282,11 @@ export const inviteMachine = setup({
             };
           }
           if (i.status === 'toInvite') {
-            return { ...i, status: 'unconfirmed', problem: 'Wix answered without an invite or a failure for this address' };
+            return {
+              ...i,
+              status: 'unconfirmed',
+              problem: 'Wix answered without an invite or a failure for this address',
+            };
           }
           return i;
         }),
@@ -345,7 +357,9 @@ export const inviteMachine = setup({
     recordAcceptance: assign(({ context, event }) => {
       assertEvent(event, 'ACCEPTED');
       return {
-        claimedAccountIds: event.accountId ? [...context.claimedAccountIds, event.accountId] : context.claimedAccountIds,
+        claimedAccountIds: event.accountId
+          ? [...context.claimedAccountIds, event.accountId]
+          : context.claimedAccountIds,
         invitees: updateInvitee(context, event.email, {
           status: 'accepted',
           acceptedAt: event.at,
@@ -362,7 +376,9 @@ export const inviteMachine = setup({
       return {
         revocation: { reason: event.reason, actor: event.actor, requestedAt: event.at },
         // Addresses never invited need no Wix call; they are simply out.
-        invitees: context.invitees.map((i) => (i.status === 'toInvite' ? { ...i, status: 'revoked' as const } : i)),
+        invitees: context.invitees.map((i) =>
+          i.status === 'toInvite' ? { ...i, status: 'revoked' as const } : i,
+        ),
       };
     }),
     recordRevocation: assign(({ context, event }) => {
@@ -493,7 +509,9 @@ export function refusalReason(snapshot: HandoffSnapshot, event: HandoffEvent): s
     case 'PROJECT_COMPLETED':
       return projectConflict(ctx, event.project) ?? `a project-completed event is not taken while ${state}`;
     case 'REVOKE_REQUESTED':
-      return state === 'awaitingProject' ? 'no handoff has started yet' : `revoke is not allowed while ${state}`;
+      return state === 'awaitingProject'
+        ? 'no handoff has started yet'
+        : `revoke is not allowed while ${state}`;
     case 'ACCEPTED':
       return acceptRefusal(ctx, event) ?? `an acceptance is not taken while ${state}`;
     case 'RETRY':
@@ -508,5 +526,9 @@ export function refusalReason(snapshot: HandoffSnapshot, event: HandoffEvent): s
 /** A project-completed event that repeats what the handoff already has: a no-op, not a refusal. */
 export function isRepeatedProject(snapshot: HandoffSnapshot, project: ProjectCompleted): boolean {
   const ctx = snapshot.context;
-  return projectConflict(ctx, project) === undefined && !correctsRole(ctx, project) && newEmails(ctx, project).length === 0;
+  return (
+    projectConflict(ctx, project) === undefined &&
+    !correctsRole(ctx, project) &&
+    newEmails(ctx, project).length === 0
+  );
 }

@@ -35,6 +35,7 @@ const text = (what: string, max: number) =>
     .trim()
     .min(1, `${what} must not be empty`)
     .max(max, `${what} must be at most ${max} characters`)
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), `${what} must not contain control characters`);
 
 export const projectCompletedSchema = z
@@ -63,7 +64,9 @@ export const projectCompletedSchema = z
           .max(20, 'at most 20 reminders')
           .refine((list) => {
             const ms = list.map(toMs);
-            return ms.every((v, i) => i === 0 || (v !== undefined && ms[i - 1] !== undefined && v > ms[i - 1]!));
+            return ms.every(
+              (v, i) => i === 0 || (v !== undefined && ms[i - 1] !== undefined && v > ms[i - 1]!),
+            );
           }, 'reminders must be in increasing order, without repeats')
           .optional(),
         acceptancePoll: duration('acceptancePoll', 1000).optional(),
@@ -82,18 +85,21 @@ export const projectCompletedSchema = z
 export type ProjectCompletedInput = z.input<typeof projectCompletedSchema>;
 
 export type ProjectValidation =
-  | { ok: true; project: ProjectCompleted; policy: ResolvedPolicy }
-  | { ok: false; problems: string[] };
+  { ok: true; project: ProjectCompleted; policy: ResolvedPolicy } | { ok: false; problems: string[] };
 
 function describePath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
-    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    (acc, part) =>
+      typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
     '',
   );
 }
 
 /** Validates a project-completed payload and resolves its reminder policy, with every problem named. */
-export function validateProjectCompleted(input: unknown, defaults: ResolvedPolicy = DEFAULT_POLICY): ProjectValidation {
+export function validateProjectCompleted(
+  input: unknown,
+  defaults: ResolvedPolicy = DEFAULT_POLICY,
+): ProjectValidation {
   const parsed = projectCompletedSchema.safeParse(input);
   if (!parsed.success) {
     return {
@@ -116,7 +122,9 @@ export function validateProjectCompleted(input: unknown, defaults: ResolvedPolic
     policy: {
       reminderOffsetsMs: reminders,
       acceptancePollMs:
-        input_policy?.acceptancePoll !== undefined ? toMs(input_policy.acceptancePoll)! : defaults.acceptancePollMs,
+        input_policy?.acceptancePoll !== undefined
+          ? toMs(input_policy.acceptancePoll)!
+          : defaults.acceptancePollMs,
       maxRenewals: input_policy?.maxRenewals ?? defaults.maxRenewals,
     },
   };

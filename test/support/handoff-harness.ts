@@ -18,12 +18,20 @@ export interface Harness {
   apiKey: string;
   taskQueue: string;
   wix: WixClient;
-  /** Runs `fn` with a fresh worker polling the handoff task queue, then shuts the worker down. */
-  withWorker<T>(fn: () => Promise<T>, wix?: WixClient): Promise<T>;
+  /**
+   * Runs `fn` with a fresh worker polling the handoff task queue, then shuts the worker down.
+   * `stopsMidway`: the worker is stopped while the handoff goes on, so it must not keep a sticky cache
+   * (the time-skipping server would keep routing tasks to the stopped worker).
+   */
+  withWorker<T>(fn: () => Promise<T>, options?: { wix?: WixClient; stopsMidway?: boolean }): Promise<T>;
   complete(payload: Record<string, unknown>): Promise<WorkflowHandle<typeof customerHandoff>>;
   status(handle: WorkflowHandle): Promise<HandoffStatus>;
   /** Queries until `predicate` holds, in real time; the server skips workflow time meanwhile only if asked to. */
-  waitForStatus(handle: WorkflowHandle, predicate: (s: HandoffStatus) => boolean, what: string): Promise<HandoffStatus>;
+  waitForStatus(
+    handle: WorkflowHandle,
+    predicate: (s: HandoffStatus) => boolean,
+    what: string,
+  ): Promise<HandoffStatus>;
   close(): Promise<void>;
 }
 
@@ -35,7 +43,11 @@ export async function createHarness(
 ): Promise<Harness> {
   const bundle = await workflowBundle();
   // The simulator's clock follows the Temporal server's, so invite expiry moves with skipped time.
-  const sim = await WixSimulator.start({ clock: () => env.currentTimeMs(), rateLimitPerMinute: 0, ...simulatorOptions });
+  const sim = await WixSimulator.start({
+    clock: () => env.currentTimeMs(),
+    rateLimitPerMinute: 0,
+    ...simulatorOptions,
+  });
   const accountId = sim.addAccount();
   const apiKey = sim.addApiKey({ accountId });
   const siteId = sim.addSite({ ownerAccountId: accountId });
@@ -50,15 +62,14 @@ export async function createHarness(
     apiKey,
     taskQueue,
     wix,
-    async withWorker(fn, client = wix) {
+    async withWorker(fn, { wix: client = wix, stopsMidway = false } = {}) {
       const worker = await createHandoffWorker({
         connection: env.nativeConnection,
         taskQueue,
         wix: client,
         workflowBundle: bundle,
-        // No cache: every task replays the history (catching non-determinism), and no sticky queue outlives a
-        // stopped worker (the time-skipping server would keep routing to it).
-        tuning: { shutdownGraceTime: '1 second', maxCachedWorkflows: 0 },
+        // Without a cache every task also replays the whole history, which checks determinism as it goes.
+        tuning: { shutdownGraceTime: '1 second', ...(stopsMidway ? { maxCachedWorkflows: 0 } : {}) },
       });
       return worker.runUntil(fn);
     },
@@ -92,7 +103,10 @@ export async function createHarness(
   return harness;
 }
 
-export function projectEvent(siteId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function projectEvent(
+  siteId: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     projectId: 'PRJ-1042',
     siteId,

@@ -1,5 +1,10 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  Runtime,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { temporalBinaryPath } from '../../src/temporal-binaries';
 import { HANDOFF_STATE_ATTRIBUTE } from '../../workflows/search-attributes';
 
