@@ -21,6 +21,8 @@ export interface WixSettings {
 export interface WorkerSettings {
   taskQueue: string;
   wix: WixSettings;
+  /** Workflows kept in the worker's cache (default: the SDK's, sized from memory); 0 turns caching off. */
+  maxCachedWorkflows?: number;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -71,6 +73,11 @@ export function readWixSettings(env: NodeJS.ProcessEnv, problems: string[]): Wix
 export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const problems: string[] = [];
   const wix = readWixSettings(env, problems);
+  const rawCache = env.HANDOFF_MAX_CACHED_WORKFLOWS?.trim();
+  const maxCachedWorkflows = rawCache ? Number(rawCache) : undefined;
+  if (maxCachedWorkflows !== undefined && !(Number.isInteger(maxCachedWorkflows) && maxCachedWorkflows >= 0)) {
+    problems.push(`HANDOFF_MAX_CACHED_WORKFLOWS must be a whole number, 0 or more, got "${rawCache}"`);
+  }
   if (problems.length) throw new ConfigError(problems);
-  return { taskQueue: readTaskQueue(env), wix };
+  return { taskQueue: readTaskQueue(env), wix, maxCachedWorkflows };
 }

@@ -15,7 +15,13 @@ async function main(): Promise<void> {
     accountId: settings.wix.accountId,
     timeoutMs: settings.wix.timeoutMs,
   });
-  const worker = await createHandoffWorker({ connection, namespace, taskQueue: settings.taskQueue, wix });
+  const worker = await createHandoffWorker({
+    connection,
+    namespace,
+    taskQueue: settings.taskQueue,
+    wix,
+    tuning: settings.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.maxCachedWorkflows } : {},
+  });
   console.log(
     `site-handoff worker: task queue "${settings.taskQueue}", namespace "${namespace ?? 'default'}", Wix at ${settings.wix.baseUrl}`,
   );
