@@ -16,6 +16,8 @@ export interface WixSettings {
   apiKey: string;
   accountId: string;
   timeoutMs: number;
+  /** Wix documents 200 requests per minute; enforced across all workers by the Wix task queue. */
+  callsPerMinute: number;
 }
 
 export interface WorkerSettings {
@@ -67,6 +69,7 @@ export function readWixSettings(env: NodeJS.ProcessEnv, problems: string[]): Wix
     apiKey,
     accountId,
     timeoutMs: readPositiveInt(env, 'WIX_TIMEOUT_MS', 15_000, problems),
+    callsPerMinute: readPositiveInt(env, 'WIX_RATE_LIMIT_PER_MINUTE', 200, problems),
   };
 }
 
@@ -75,7 +78,10 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
   const wix = readWixSettings(env, problems);
   const rawCache = env.HANDOFF_MAX_CACHED_WORKFLOWS?.trim();
   const maxCachedWorkflows = rawCache ? Number(rawCache) : undefined;
-  if (maxCachedWorkflows !== undefined && !(Number.isInteger(maxCachedWorkflows) && maxCachedWorkflows >= 0)) {
+  if (
+    maxCachedWorkflows !== undefined &&
+    !(Number.isInteger(maxCachedWorkflows) && maxCachedWorkflows >= 0)
+  ) {
     problems.push(`HANDOFF_MAX_CACHED_WORKFLOWS must be a whole number, 0 or more, got "${rawCache}"`);
   }
   if (problems.length) throw new ConfigError(problems);

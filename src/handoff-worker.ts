@@ -1,28 +1,73 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { wixTaskQueue } from '../workflows/customer-handoff';
 
 export interface HandoffWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
+  /** The handoff workflows' task queue; Wix activities run on `<taskQueue>-wix`. */
   taskQueue: string;
   wix: ActivityDeps['wix'];
+  /** Wix's limit, enforced by the server across all workers on the Wix task queue; undefined = no limit. */
+  wixCallsPerMinute?: number;
   /** Tests pass a prebuilt bundle; production bundles `workflows/` at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Extra worker tuning (cache size, shutdown grace time...). */
-  tuning?: Partial<
-    Pick<WorkerOptions, 'maxCachedWorkflows' | 'shutdownGraceTime' | 'maxConcurrentActivityTaskExecutions'>
-  >;
+  tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'shutdownGraceTime'>>;
 }
 
-export function createHandoffWorker(options: HandoffWorkerOptions): Promise<Worker> {
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace ?? 'default',
-    taskQueue: options.taskQueue,
-    activities: createActivities({ wix: options.wix }),
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
-    ...options.tuning,
-  });
+/** The two workers a site-handoff process runs: handoff workflows, and the rate-limited Wix activities. */
+export class HandoffWorkers {
+  private constructor(
+    readonly workflows: Worker,
+    readonly wixActivities: Worker,
+  ) {}
+
+  static async create(options: HandoffWorkerOptions): Promise<HandoffWorkers> {
+    const common = {
+      connection: options.connection,
+      namespace: options.namespace ?? 'default',
+      shutdownGraceTime: options.tuning?.shutdownGraceTime,
+    };
+    const workflows = await Worker.create({
+      ...common,
+      taskQueue: options.taskQueue,
+      ...(options.workflowBundle
+        ? { workflowBundle: options.workflowBundle }
+        : { workflowsPath: require.resolve('../workflows') }),
+      ...(options.tuning?.maxCachedWorkflows !== undefined
+        ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows }
+        : {}),
+    });
+    const wixActivities = await Worker.create({
+      ...common,
+      taskQueue: wixTaskQueue(options.taskQueue),
+      activities: createActivities({ wix: options.wix }),
+      ...(options.wixCallsPerMinute
+        ? { maxTaskQueueActivitiesPerSecond: options.wixCallsPerMinute / 60 }
+        : {}),
+    });
+    return new HandoffWorkers(workflows, wixActivities);
+  }
+
+  /** Runs both until one stops (a fatal error, or shutdown), then stops the other. */
+  async run(): Promise<void> {
+    const runs = [this.workflows.run(), this.wixActivities.run()];
+    try {
+      await Promise.race(runs);
+    } finally {
+      this.shutdown();
+      await Promise.allSettled(runs);
+    }
+  }
+
+  /** Both workers for the duration of `fn`, then a graceful shutdown. */
+  runUntil<T>(fn: () => Promise<T>): Promise<T> {
+    return this.workflows.runUntil(() => this.wixActivities.runUntil(fn));
+  }
+
+  shutdown(): void {
+    for (const worker of [this.workflows, this.wixActivities]) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
+  }
 }

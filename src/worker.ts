@@ -2,7 +2,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { ConfigError, loadWorkerSettings } from './config';
-import { createHandoffWorker } from './handoff-worker';
+import { HandoffWorkers } from './handoff-worker';
 import { WixClient } from './wix/wix-client';
 
 async function main(): Promise<void> {
@@ -15,18 +15,20 @@ async function main(): Promise<void> {
     accountId: settings.wix.accountId,
     timeoutMs: settings.wix.timeoutMs,
   });
-  const worker = await createHandoffWorker({
+  const workers = await HandoffWorkers.create({
     connection,
     namespace,
     taskQueue: settings.taskQueue,
     wix,
-    tuning: settings.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.maxCachedWorkflows } : {},
+    wixCallsPerMinute: settings.wix.callsPerMinute,
+    tuning:
+      settings.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.maxCachedWorkflows } : {},
   });
   console.log(
     `site-handoff worker: task queue "${settings.taskQueue}", namespace "${namespace ?? 'default'}", Wix at ${settings.wix.baseUrl}`,
   );
   try {
-    await worker.run();
+    await workers.run();
   } finally {
     await connection.close();
   }

@@ -4,7 +4,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WixClient } from '../src/wix/wix-client';
 import { HandoffAlreadyFinished, InvalidHandoffRequest } from '../src/handoff-client';
-import { acceptedSignal, revokeSignal, revokeUpdate, retrySignal } from '../workflows/customer-handoff';
+import {
+  acceptedSignal,
+  resendUpdate,
+  revokeSignal,
+  revokeUpdate,
+  retrySignal,
+} from '../workflows/customer-handoff';
 import type { HandoffStatus } from '../workflows/handoff-types';
 import { startTimeSkippingEnv, workflowBundle } from './support/temporal';
 import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
@@ -114,6 +120,25 @@ test('a revoke after an acceptance is refused visibly and nothing is revoked', a
   });
   expect(h.sim.calls().filter((c) => c.path.endsWith('/revoke'))).toHaveLength(0);
   expect(h.sim.invites({ email: PARTNER })[0].status).toBe('Pending');
+});
+
+test('a staff resend emails the pending invitee now and counts as a reminder; refused after acceptance', async () => {
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    const pending = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
+    await handle.executeUpdate(resendUpdate, { args: [{ actor: 'staff:ana' }] });
+    await h.waitForStatus(handle, (s) => s.remindersSent === 1, 'the resend');
+    expect(h.sim.emailCount(OWNER)).toBe(2);
+    expect(events(await h.status(handle), 'resend requested')).toEqual([
+      expect.objectContaining({ actor: 'staff:ana' }),
+    ]);
+
+    await handle.signal(acceptedSignal, { email: OWNER, actor: 'staff:ana' });
+    const final = await handle.result();
+    expect(final.state).toBe('accepted');
+    expect(inviteIdOf(final, OWNER)).toBe(inviteIdOf(pending, OWNER));
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(2);
 });
 
 test('partial Bulk Invite failure: the good address is invited, the other is failed with a reason', async () => {

@@ -19,6 +19,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/common';
 import type { HandoffActivities } from '../activities';
 import type {
   AcceptedNotice,
@@ -26,6 +27,7 @@ import type {
   HandoffState,
   HandoffStatus,
   Invitee,
+  ResendRequest,
   RetryRequest,
   RevokeRequest,
 } from './handoff-types';
@@ -53,12 +55,18 @@ export const projectCompletedSignal = defineSignal<[unknown]>('projectCompleted'
 export const revokeSignal = defineSignal<[RevokeRequest]>('revoke');
 export const acceptedSignal = defineSignal<[AcceptedNotice]>('accepted');
 export const retrySignal = defineSignal<[RetryRequest]>('retry');
+export const resendSignal = defineSignal<[ResendRequest]>('resend');
 export const statusQuery = defineQuery<HandoffStatus>('status');
 /** Revoke with an answer: rejected (and kept out of history) when the machine refuses it. */
 export const revokeUpdate = defineUpdate<HandoffStatus, [RevokeRequest]>('requestRevoke');
+/** Resend now with an answer, by the same rules as reminders (never after acceptance or expiry). */
+export const resendUpdate = defineUpdate<HandoffStatus, [ResendRequest]>('requestResend');
+
+/** Wix calls run on their own task queue, whose server-side rate limit keeps every worker under Wix's limit. */
+export const wixTaskQueue = (handoffTaskQueue: string): string => `${handoffTaskQueue}-wix`;
 
 /** Reads and revokes are safe to retry; Temporal retries them with backoff. */
-const wixReads = proxyActivities<HandoffActivities>({
+const WIX_READS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '2 seconds',
@@ -67,16 +75,16 @@ const wixReads = proxyActivities<HandoffActivities>({
     maximumAttempts: 8,
     nonRetryableErrorTypes: ['WixRefused'],
   },
-});
+};
 
 /**
  * Bulk Invite and Resend email the customer and Wix offers no idempotency key: one attempt each, and the
  * workflow alone decides to call again, only when Wix surely did not act (429, 503, no connection).
  */
-const wixSends = proxyActivities<HandoffActivities>({
+const WIX_SENDS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 1 },
-});
+};
 
 /** Wix's advice for a 429 is to wait a minute; used when a failure carries no delay of its own. */
 const DEFAULT_RETRY_DELAY_MS = 60_000;
@@ -98,7 +106,8 @@ type Inbound =
   | { kind: 'project'; payload: unknown }
   | { kind: 'revoke'; request: RevokeRequest; id?: number }
   | { kind: 'accepted'; notice: AcceptedNotice }
-  | { kind: 'retry'; request: RetryRequest };
+  | { kind: 'retry'; request: RetryRequest }
+  | { kind: 'resend'; request: ResendRequest; id?: number };
 
 type SendOutcome =
   | { kind: 'done' }
@@ -129,6 +138,9 @@ function iso(ms: number | undefined): string | null {
 }
 
 export async function customerHandoff(carried?: CarriedHandoff): Promise<HandoffStatus> {
+  const taskQueue = wixTaskQueue(workflowInfo().taskQueue);
+  const wixReads = proxyActivities<HandoffActivities>({ ...WIX_READS, taskQueue });
+  const wixSends = proxyActivities<HandoffActivities>({ ...WIX_SENDS, taskQueue });
   let snapshot: HandoffSnapshot = carried ? restoreHandoff(carried.machine) : initialHandoff();
   const audit: AuditEntry[] = carried?.audit ?? [];
   let lastRefusal: HandoffStatus['lastRefusal'] = carried?.lastRefusal ?? null;
@@ -209,33 +221,40 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
   setHandler(revokeSignal, (request) => void inbox.push({ kind: 'revoke', request }));
   setHandler(acceptedSignal, (notice) => void inbox.push({ kind: 'accepted', notice }));
   setHandler(retrySignal, (request) => void inbox.push({ kind: 'retry', request }));
+  setHandler(resendSignal, (request) => void inbox.push({ kind: 'resend', request }));
   setHandler(statusQuery, describe);
-  setHandler(
-    revokeUpdate,
-    async (request) => {
-      const id = nextInboundId++;
-      inbox.push({ kind: 'revoke', request, id });
-      await condition(() => settledInbound.has(id));
-      const refusal = settledInbound.get(id);
-      settledInbound.delete(id);
-      if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'RevokeRefused');
-      return describe();
+  /** Queues a message and waits for the loop to take or refuse it, so the caller gets the answer. */
+  async function answer(message: Extract<Inbound, { kind: 'revoke' | 'resend' }>): Promise<HandoffStatus> {
+    const id = nextInboundId++;
+    inbox.push({ ...message, id });
+    await condition(() => settledInbound.has(id));
+    const refusal = settledInbound.get(id);
+    settledInbound.delete(id);
+    if (refusal) throw ApplicationFailure.nonRetryable(refusal, `${message.kind}Refused`);
+    return describe();
+  }
+
+  /** Rejects an update up front (nothing in history) when the machine would refuse it now. */
+  function validate(event: HandoffEvent, what: string): void {
+    const reason = refusalReason(snapshot, event);
+    if (reason) throw new Error(`${what} refused: ${reason}`);
+  }
+
+  setHandler(revokeUpdate, (request) => answer({ kind: 'revoke', request }), {
+    validator: (request: RevokeRequest) => {
+      if (!request || typeof request.reason !== 'string' || !request.reason.trim()) {
+        throw new Error('revoke needs a non-empty "reason"');
+      }
+      const actor = String(request.actor ?? 'unknown');
+      validate({ type: 'REVOKE_REQUESTED', at: Date.now(), reason: request.reason, actor }, 'revoke');
     },
-    {
-      validator: (request: RevokeRequest) => {
-        if (!request || typeof request.reason !== 'string' || !request.reason.trim()) {
-          throw new Error('revoke needs a non-empty "reason"');
-        }
-        const reason = refusalReason(snapshot, {
-          type: 'REVOKE_REQUESTED',
-          at: Date.now(),
-          reason: request.reason,
-          actor: String(request.actor ?? 'unknown'),
-        });
-        if (reason) throw new Error(`revoke refused: ${reason}`);
-      },
+  });
+  setHandler(resendUpdate, (request) => answer({ kind: 'resend', request }), {
+    validator: (request: ResendRequest) => {
+      const actor = String(request?.actor ?? 'unknown');
+      validate({ type: 'RESEND_REQUESTED', at: Date.now(), actor, email: request?.email }, 'resend');
     },
-  );
+  });
 
   function handleInbound(message: Inbound): void {
     const at = Date.now();
@@ -268,6 +287,14 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
         const reason = feed({ type: 'ACCEPTED', email, at, actor, accountId: message.notice?.accountId });
         if (reason) return refuse('accepted', reason, actor);
         return record('accepted', actor, email);
+      }
+      case 'resend': {
+        const actor = String(message.request?.actor ?? 'unknown');
+        const email = typeof message.request?.email === 'string' ? message.request.email : undefined;
+        const reason = feed({ type: 'RESEND_REQUESTED', at, actor, ...(email ? { email } : {}) });
+        if (message.id !== undefined) settledInbound.set(message.id, reason ?? null);
+        if (reason) return refuse('resend', reason, actor);
+        return record('resend requested', actor, email);
       }
       case 'retry': {
         const actor = String(message.request?.actor ?? 'unknown');

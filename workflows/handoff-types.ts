@@ -41,6 +41,12 @@ export interface AcceptedNotice {
   accountId?: string;
 }
 
+export interface ResendRequest {
+  actor: string;
+  /** One invitee; all pending invitees when left out. */
+  email?: string;
+}
+
 export interface RetryRequest {
   actor: string;
 }

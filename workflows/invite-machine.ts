@@ -48,7 +48,8 @@ export type HandoffEvent =
   | { type: 'ACCEPTED'; email: string; at: number; actor: string; accountId?: string }
   | { type: 'REVOKE_REQUESTED'; at: number; reason: string; actor: string }
   | { type: 'REVOKED'; email: string; at: number; outcome: 'revoked' | 'refused'; detail?: string }
-  | { type: 'RETRY'; at: number; actor: string };
+  | { type: 'RETRY'; at: number; actor: string }
+  | { type: 'RESEND_REQUESTED'; at: number; actor: string; email?: string };
 
 type EventOf<T extends HandoffEvent['type']> = Extract<HandoffEvent, { type: T }>;
 
@@ -140,6 +141,25 @@ function acceptRefusal(ctx: HandoffContext, event: EventOf<'ACCEPTED'>): string 
 
 const retryable = (ctx: HandoffContext): Invitee[] => withStatus(ctx, 'failed', 'unconfirmed');
 
+/** Pending invites a staff resend would email now: unexpired, with no resend already decided. */
+function resendable(ctx: HandoffContext, event: EventOf<'RESEND_REQUESTED'>): Invitee[] {
+  return withStatus(ctx, 'pending').filter(
+    (i) =>
+      (event.email === undefined || i.email === normaliseEmail(event.email)) &&
+      !i.reminderDue &&
+      !i.renewalDue &&
+      (i.expiresAt === undefined || event.at < i.expiresAt),
+  );
+}
+
+function resendRefusal(ctx: HandoffContext, event: EventOf<'RESEND_REQUESTED'>): string | undefined {
+  if (resendable(ctx, event).length > 0) return undefined;
+  const invitee = event.email === undefined ? undefined : find(ctx, event.email);
+  if (event.email !== undefined && !invitee) return `${event.email} is not invited by this handoff`;
+  if (invitee && invitee.status !== 'pending') return `the invite for ${invitee.email} is ${invitee.status}`;
+  return 'nothing to resend: no pending invite that is not already being resent or expired';
+}
+
 export const inviteMachine = setup({
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- XState's way to declare types
   types: {} as { context: HandoffContext; events: HandoffEvent },
@@ -205,6 +225,10 @@ export const inviteMachine = setup({
       return find(context, event.email)?.status === 'pending';
     },
     hasSomethingToRetry: ({ context }) => retryable(context).length > 0,
+    resendAllowed: ({ context, event }) => {
+      assertEvent(event, 'RESEND_REQUESTED');
+      return resendable(context, event).length > 0;
+    },
     hasInviteesToInvite: ({ context }) => withStatus(context, 'toInvite').length > 0,
     hasPendingInvites: ({ context }) => withStatus(context, 'pending').length > 0,
     hasAcceptedInvitee: ({ context }) => withStatus(context, 'accepted').length > 0,
@@ -320,6 +344,13 @@ export const inviteMachine = setup({
           remindersSent: invitee.remindersSent + 1,
           expiresAt: event.expiresAt ?? invitee.expiresAt,
         }),
+      };
+    }),
+    markResendDue: assign(({ context, event }) => {
+      assertEvent(event, 'RESEND_REQUESTED');
+      const chosen = new Set(resendable(context, event).map((i) => i.email));
+      return {
+        invitees: context.invitees.map((i) => (chosen.has(i.email) ? { ...i, reminderDue: true } : i)),
       };
     }),
     markRenewalDue: assign(({ context, event }) => {
@@ -445,6 +476,7 @@ export const inviteMachine = setup({
         ACCEPTED: { guard: 'acceptanceAllowed', actions: 'recordAcceptance', target: 'settling' },
         REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
         RETRY: { guard: 'hasSomethingToRetry', actions: 'prepareRetry', target: 'settling' },
+        RESEND_REQUESTED: { guard: 'resendAllowed', actions: 'markResendDue' },
       },
     },
     revoking: {
@@ -514,6 +546,8 @@ export function refusalReason(snapshot: HandoffSnapshot, event: HandoffEvent): s
         : `revoke is not allowed while ${state}`;
     case 'ACCEPTED':
       return acceptRefusal(ctx, event) ?? `an acceptance is not taken while ${state}`;
+    case 'RESEND_REQUESTED':
+      return state === 'pending' ? resendRefusal(ctx, event) : `resend is not allowed while ${state}`;
     case 'RETRY':
       return retryable(ctx).length === 0
         ? 'nothing to retry: no invite has failed or is unconfirmed'

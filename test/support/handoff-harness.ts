@@ -2,7 +2,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { completeProject } from '../../src/handoff-client';
-import { createHandoffWorker } from '../../src/handoff-worker';
+import { HandoffWorkers } from '../../src/handoff-worker';
 import { WixClient } from '../../src/wix/wix-client';
 import { WixSimulator, type WixSimulatorOptions } from '../../src/wix/wix-simulator';
 import { customerHandoff, statusQuery } from '../../workflows/customer-handoff';
@@ -63,7 +63,7 @@ export async function createHarness(
     taskQueue,
     wix,
     async withWorker(fn, { wix: client = wix, stopsMidway = false } = {}) {
-      const worker = await createHandoffWorker({
+      const workers = await HandoffWorkers.create({
         connection: env.nativeConnection,
         taskQueue,
         wix: client,
@@ -71,7 +71,7 @@ export async function createHarness(
         // Without a cache every task also replays the whole history, which checks determinism as it goes.
         tuning: { shutdownGraceTime: '1 second', ...(stopsMidway ? { maxCachedWorkflows: 0 } : {}) },
       });
-      return worker.runUntil(fn);
+      return workers.runUntil(fn);
     },
     async complete(payload) {
       const { workflowId } = await completeProject(env.client, payload, { taskQueue });
