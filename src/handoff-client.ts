@@ -1,15 +1,24 @@
 // Starting and steering handoffs from outside the workflow: used by the HTTP API, the CLI and the tests.
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import {
+  WORKFLOW_TYPE,
   customerHandoff,
   handoffWorkflowId,
   projectCompletedSignal,
+  resendUpdate,
+  retrySignal,
+  revokeUpdate,
   statusQuery,
 } from '../workflows/customer-handoff';
 import { HANDOFF_STATE_ATTRIBUTE } from '../workflows/search-attributes';
 import { validateProjectCompleted } from '../workflows/project-schema';
-import type { HandoffStatus, ProjectCompleted } from '../workflows/handoff-types';
+import type { HandoffState, HandoffStatus, ProjectCompleted } from '../workflows/handoff-types';
 
 /** The request is wrong: nothing was started or signalled. */
 export class InvalidHandoffRequest extends Error {
@@ -87,4 +96,130 @@ export async function hasHandoffSearchAttribute(client: Client, namespace: strin
   } catch {
     return false;
   }
+}
+
+/** No handoff has this id. */
+export class HandoffNotFound extends Error {
+  constructor(readonly workflowId: string) {
+    super(`No handoff with id ${workflowId}. Handoff ids look like handoff-<siteId>; \`site-handoff list\` shows them.`);
+    this.name = 'HandoffNotFound';
+  }
+}
+
+/** The invite machine refused the request; nothing was called. */
+export class HandoffRequestRefused extends Error {
+  constructor(
+    readonly workflowId: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'HandoffRequestRefused';
+  }
+}
+
+/** Accepts a handoff id or a bare site id. */
+export const toWorkflowId = (idOrSiteId: string): string =>
+  idOrSiteId.startsWith('handoff-') ? idOrSiteId : handoffWorkflowId(idOrSiteId);
+
+async function isClosed(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    const { status } = await client.workflow.getHandle(workflowId).describe();
+    return status.name !== 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new HandoffNotFound(workflowId);
+    throw err;
+  }
+}
+
+/** Runs a staff update and turns a refusal (by validator or handler) into HandoffRequestRefused. */
+async function staffUpdate(
+  client: Client,
+  workflowId: string,
+  run: () => Promise<HandoffStatus>,
+): Promise<HandoffStatus> {
+  if (await isClosed(client, workflowId)) {
+    const final = await getHandoffStatus(client, workflowId);
+    throw new HandoffRequestRefused(workflowId, `the handoff has already ended as ${final?.state ?? 'closed'}`);
+  }
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const reason = (err.cause?.message ?? err.message).replace(/^(revoke|resend) refused: /, '');
+      throw new HandoffRequestRefused(workflowId, reason);
+    }
+    if (err instanceof WorkflowNotFoundError) throw new HandoffNotFound(workflowId);
+    throw err;
+  }
+}
+
+export function revokeHandoff(
+  client: Client,
+  idOrSiteId: string,
+  request: { reason: string; actor: string },
+): Promise<HandoffStatus> {
+  const workflowId = toWorkflowId(idOrSiteId);
+  return staffUpdate(client, workflowId, () =>
+    client.workflow.getHandle(workflowId).executeUpdate(revokeUpdate, { args: [request] }),
+  );
+}
+
+export function resendHandoff(
+  client: Client,
+  idOrSiteId: string,
+  request: { actor: string; email?: string },
+): Promise<HandoffStatus> {
+  const workflowId = toWorkflowId(idOrSiteId);
+  return staffUpdate(client, workflowId, () =>
+    client.workflow.getHandle(workflowId).executeUpdate(resendUpdate, { args: [request] }),
+  );
+}
+
+/** Staff retry after a failure was fixed; the refusal, if any, shows in the status. */
+export async function retryHandoff(client: Client, idOrSiteId: string, actor: string): Promise<void> {
+  const workflowId = toWorkflowId(idOrSiteId);
+  if (await isClosed(client, workflowId)) {
+    throw new HandoffRequestRefused(workflowId, 'the handoff has already ended');
+  }
+  await client.workflow.getHandle(workflowId).signal(retrySignal, { actor });
+}
+
+export interface HandoffSummary {
+  workflowId: string;
+  state: HandoffState | 'unknown';
+  siteId: string | null;
+  projectId: string | null;
+  customers: string[];
+  running: boolean;
+}
+
+/**
+ * Handoffs from Temporal visibility, newest first. With the HandoffState attribute registered the state filter
+ * runs on the server; without it, each running handoff is asked for its status.
+ */
+export async function listHandoffs(
+  client: Client,
+  options: { namespace: string; state?: HandoffState; limit?: number },
+): Promise<HandoffSummary[]> {
+  const limit = options.limit ?? 100;
+  const indexed = await hasHandoffSearchAttribute(client, options.namespace);
+  let query = `WorkflowType = '${WORKFLOW_TYPE}'`;
+  if (options.state && indexed) query += ` AND HandoffState = '${options.state}'`;
+  const summaries: HandoffSummary[] = [];
+  for await (const info of client.workflow.list({ query })) {
+    const running = info.status.name === 'RUNNING';
+    const status = await getHandoffStatus(client, info.workflowId).catch(() => undefined);
+    const state = status?.state ?? (indexed ? ((info.typedSearchAttributes.get(HANDOFF_STATE_ATTRIBUTE) as HandoffState) ?? 'unknown') : 'unknown');
+    if (options.state && state !== options.state) continue;
+    summaries.push({
+      workflowId: info.workflowId,
+      state,
+      siteId: status?.siteId ?? null,
+      projectId: status?.projectId ?? null,
+      customers: status?.invitees.map((i) => i.email) ?? [],
+      running,
+    });
+    if (summaries.length >= limit) break;
+  }
+  return summaries;
 }

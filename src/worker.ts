@@ -1,11 +1,13 @@
 // `npm run worker`: a handoff worker against the Temporal cluster from envconfig and the live Wix API.
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { ConfigError, loadWorkerSettings } from './config';
 import { HandoffWorkers } from './handoff-worker';
 import { WixClient } from './wix/wix-client';
 
 async function main(): Promise<void> {
+  // Worker lifecycle chatter stays out of the way unless asked for.
+  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN') });
   const settings = loadWorkerSettings();
   const { connectionOptions, namespace } = loadClientConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);

@@ -1,0 +1,210 @@
+// The HTTP API: project-completed webhooks in, handoff status and staff actions out.
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Gauge } from 'prom-client';
+import type { Client } from '@temporalio/client';
+import {
+  HandoffAlreadyFinished,
+  HandoffNotFound,
+  HandoffRequestRefused,
+  InvalidHandoffRequest,
+  completeProject,
+  getHandoffStatus,
+  hasHandoffSearchAttribute,
+  listHandoffs,
+  resendHandoff,
+  retryHandoff,
+  revokeHandoff,
+  toWorkflowId,
+} from '../handoff-client';
+import type { HandoffMetrics } from '../metrics';
+import type { HandoffState } from '../../workflows/handoff-types';
+import { WORKFLOW_TYPE } from '../../workflows/customer-handoff';
+import { SIGNATURE_HEADER, signatureProblem } from './webhook-signature';
+
+export interface ApiOptions {
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  /** Secrets accepted for webhook signatures (several during a rotation); none = unsigned webhooks allowed. */
+  webhookSecrets: string[];
+  /** Bearer tokens accepted on staff routes (several during a rotation); none = staff routes open. */
+  apiTokens: string[];
+  metrics?: HandoffMetrics;
+  /** Request log; off in tests. */
+  logger?: boolean;
+}
+
+const STATES: HandoffState[] = ['awaitingProject', 'inviting', 'pending', 'revoking', 'accepted', 'revoked', 'expired', 'failed'];
+/** A project-completed event is small; anything bigger is a mistake or an attack. */
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+function tokenMatches(tokens: string[], header: string | undefined): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
+  return tokens.some((token) => {
+    const expected = Buffer.from(token);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+}
+
+function actorOf(body: unknown, fallback: string): string {
+  const actor = (body as { actor?: unknown } | undefined)?.actor;
+  return typeof actor === 'string' && actor.trim() ? actor.trim().slice(0, 100) : fallback;
+}
+
+export function buildApi(options: ApiOptions): FastifyInstance {
+  const { client } = options;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES });
+  let searchAttribute: Promise<boolean> | undefined;
+
+  // Keep the raw body: the webhook signature covers the exact bytes sent.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const raw = String(body);
+    try {
+      done(null, { raw, json: raw.length ? (JSON.parse(raw) as unknown) : undefined });
+    } catch {
+      done(new HttpError(400, 'The body is not valid JSON: send a JSON object with Content-Type: application/json'), undefined);
+    }
+  });
+
+  const bodyOf = (request: FastifyRequest): { raw: string; json: unknown } =>
+    (request.body as { raw: string; json: unknown } | undefined) ?? { raw: '', json: undefined };
+
+  const staffOnly = async (request: FastifyRequest): Promise<void> => {
+    if (options.apiTokens.length === 0) return;
+    if (!tokenMatches(options.apiTokens, request.headers.authorization)) {
+      throw new HttpError(401, 'Staff routes need "Authorization: Bearer <HANDOFF_API_TOKEN>"');
+    }
+  };
+
+  app.setErrorHandler((error: unknown, _request, reply: FastifyReply) => {
+    if (error instanceof HttpError) {
+      return reply.status(error.statusCode).send({ error: error.message, ...error.extra });
+    }
+    if (error instanceof InvalidHandoffRequest) {
+      return reply.status(400).send({ error: 'Invalid project-completed event', problems: error.problems });
+    }
+    if (error instanceof HandoffNotFound) return reply.status(404).send({ error: error.message });
+    if (error instanceof HandoffAlreadyFinished) return reply.status(409).send({ error: error.message });
+    if (error instanceof HandoffRequestRefused) {
+      return reply.status(409).send({ error: `Refused: ${error.reason}`, reason: error.reason });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.status(status).send({ error: (error as Error).message });
+    }
+    app.log.error(error);
+    return reply.status(500).send({ error: 'Internal error; see the service log' });
+  });
+
+  app.get('/healthz', async () => {
+    await client.workflowService.getSystemInfo({});
+    return { ok: true };
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    if (!options.metrics) throw new HttpError(404, 'Metrics are not enabled');
+    const { registry } = options.metrics;
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+
+  app.post('/v1/events/project-completed', async (request, reply) => {
+    const { raw, json } = bodyOf(request);
+    if (options.webhookSecrets.length > 0) {
+      const header = request.headers[SIGNATURE_HEADER];
+      const problem = signatureProblem(options.webhookSecrets, Array.isArray(header) ? header[0] : header, raw);
+      if (problem) throw new HttpError(401, `Webhook signature refused: ${problem}`);
+    }
+    if (json === undefined) throw new HttpError(400, 'Send the project-completed event as a JSON body');
+    searchAttribute ??= hasHandoffSearchAttribute(client, options.namespace);
+    const { workflowId, project } = await completeProject(client, json, {
+      taskQueue: options.taskQueue,
+      withSearchAttribute: await searchAttribute,
+    });
+    return reply.status(202).send({ handoffId: workflowId, siteId: project.siteId, status: `/v1/handoffs/${workflowId}` });
+  });
+
+  app.get('/v1/handoffs', { preHandler: staffOnly }, async (request) => {
+    const { state, limit } = request.query as { state?: string; limit?: string };
+    if (state !== undefined && !STATES.includes(state as HandoffState)) {
+      throw new HttpError(400, `state must be one of ${STATES.join(', ')}`);
+    }
+    const max = limit === undefined ? 100 : Number(limit);
+    if (!Number.isInteger(max) || max < 1 || max > 1000) throw new HttpError(400, 'limit must be a whole number from 1 to 1000');
+    const handoffs = await listHandoffs(client, { namespace: options.namespace, state: state as HandoffState, limit: max });
+    return { handoffs };
+  });
+
+  app.get('/v1/handoffs/:id', { preHandler: staffOnly }, async (request) => {
+    const workflowId = toWorkflowId((request.params as { id: string }).id);
+    const status = await getHandoffStatus(client, workflowId);
+    if (!status) throw new HandoffNotFound(workflowId);
+    return { handoffId: workflowId, ...status };
+  });
+
+  app.post('/v1/handoffs/:id/revoke', { preHandler: staffOnly }, async (request, reply) => {
+    const body = bodyOf(request).json as { reason?: unknown } | undefined;
+    const reason = typeof body?.reason === 'string' ? body.reason.trim() : '';
+    if (!reason || reason.length > 500) throw new HttpError(400, 'Send {"reason": "..."} (1 to 500 characters)');
+    const status = await revokeHandoff(client, (request.params as { id: string }).id, {
+      reason,
+      actor: actorOf(body, 'api'),
+    });
+    return reply.status(202).send(status);
+  });
+
+  app.post('/v1/handoffs/:id/resend', { preHandler: staffOnly }, async (request, reply) => {
+    const body = bodyOf(request).json as { email?: unknown } | undefined;
+    if (body?.email !== undefined && typeof body.email !== 'string') throw new HttpError(400, 'email must be a string');
+    const status = await resendHandoff(client, (request.params as { id: string }).id, {
+      actor: actorOf(body, 'api'),
+      ...(typeof body?.email === 'string' ? { email: body.email } : {}),
+    });
+    return reply.status(202).send(status);
+  });
+
+  app.post('/v1/handoffs/:id/retry', { preHandler: staffOnly }, async (request, reply) => {
+    await retryHandoff(client, (request.params as { id: string }).id, actorOf(bodyOf(request).json, 'api'));
+    return reply.status(202).send({ accepted: true });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: `No route ${request.method} ${request.url}; see the README for the API` }),
+  );
+
+  if (options.metrics) registerStateGauge(options, () => (searchAttribute ??= hasHandoffSearchAttribute(client, options.namespace)));
+  return app;
+}
+
+/** Handoffs by state, counted from Temporal visibility at scrape time (running ones only without the attribute). */
+function registerStateGauge(options: ApiOptions, indexed: () => Promise<boolean>): void {
+  const base = `WorkflowType = '${WORKFLOW_TYPE}'`;
+  new Gauge({
+    name: 'handoff_handoffs',
+    help: 'Handoffs by state (from Temporal visibility)',
+    labelNames: ['state'] as const,
+    registers: [options.metrics!.registry],
+    async collect() {
+      this.reset();
+      if (await indexed()) {
+        for (const state of STATES) {
+          const { count } = await options.client.workflow.count(`${base} AND HandoffState = '${state}'`);
+          this.set({ state }, count);
+        }
+      } else {
+        const { count } = await options.client.workflow.count(`${base} AND ExecutionStatus = 'Running'`);
+        this.set({ state: 'running' }, count);
+      }
+    },
+  });
+}

@@ -1,0 +1,139 @@
+// `npm start`: the whole service on embedded defaults — Temporal dev server (unless TEMPORAL_ADDRESS is set),
+// the Wix simulator in sandbox mode (unless WIX_API_KEY is set), the workers and the HTTP API.
+import path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { buildApi } from './api/server';
+import { ConfigError, readTaskQueue, readWixSettings, type WixSettings } from './config';
+import { startDevServer, type DevServer } from './dev-server';
+import { HandoffWorkers } from './handoff-worker';
+import { createMetrics, instrumentWix } from './metrics';
+import { connectClient } from './temporal-connection';
+import { WixClient } from './wix/wix-client';
+import { WixSimulator } from './wix/wix-simulator';
+
+function port(name: string, fallback: number, problems: string[]): number {
+  const raw = process.env[name]?.trim();
+  const value = raw ? Number(raw) : fallback;
+  if (!Number.isInteger(value) || value < 0 || value > 65535) problems.push(`${name} must be a port number, got "${raw}"`);
+  return value;
+}
+
+const list = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+async function main(): Promise<void> {
+  // Worker lifecycle chatter stays out of the way unless asked for.
+  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN') });
+  const env = process.env;
+  const problems: string[] = [];
+  const apiPort = port('HANDOFF_API_PORT', 8080, problems);
+  const apiHost = env.HANDOFF_API_HOST?.trim() || '127.0.0.1';
+  const devPort = port('TEMPORAL_DEV_PORT', 7233, problems);
+  const uiPort = port('TEMPORAL_UI_PORT', 8233, problems);
+  const simulatorPort = port('WIX_SIMULATOR_PORT', 8787, problems);
+  const sandbox = !env.WIX_API_KEY?.trim();
+  const live: WixSettings | undefined = sandbox ? undefined : readWixSettings(env, problems);
+  const webhookSecrets = list(env.HANDOFF_WEBHOOK_SECRET);
+  const apiTokens = list(env.HANDOFF_API_TOKEN);
+  if (problems.length) throw new ConfigError(problems);
+
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(String(err)));
+  };
+
+  try {
+    let devServer: DevServer | undefined;
+    if (!env.TEMPORAL_ADDRESS?.trim()) {
+      devServer = await startDevServer({
+        dataDir: path.resolve(env.HANDOFF_DATA_DIR?.trim() || '.data'),
+        port: devPort,
+        uiPort,
+        namespace: env.TEMPORAL_NAMESPACE?.trim() || 'default',
+      });
+      stops.push(() => devServer!.stop());
+      env.TEMPORAL_ADDRESS = devServer.address;
+    }
+
+    let wix: WixClient;
+    let simulator: WixSimulator | undefined;
+    if (live) {
+      wix = new WixClient({ baseUrl: live.baseUrl, apiKey: live.apiKey, accountId: live.accountId, timeoutMs: live.timeoutMs });
+    } else {
+      simulator = await WixSimulator.start({ port: simulatorPort, autoProvision: true });
+      stops.push(() => simulator!.close());
+      const accountId = simulator.addAccount();
+      const apiKey = simulator.addApiKey({ accountId });
+      wix = new WixClient({ baseUrl: simulator.url, apiKey, accountId });
+    }
+
+    const metrics = createMetrics();
+    const taskQueue = readTaskQueue(env);
+    const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+    const nativeConnection = await NativeConnection.connect(connectionOptions);
+    stops.push(() => nativeConnection.close());
+    const workers = await HandoffWorkers.create({
+      connection: nativeConnection,
+      namespace,
+      taskQueue,
+      wix: instrumentWix(wix, metrics),
+      wixCallsPerMinute: live?.callsPerMinute ?? 200,
+    });
+    const running = workers.run();
+    stops.push(async () => {
+      workers.shutdown();
+      await running;
+    });
+
+    const temporal = await connectClient();
+    stops.push(() => temporal.close());
+    const api = buildApi({ client: temporal.client, namespace, taskQueue, webhookSecrets, apiTokens, metrics });
+    await api.listen({ port: apiPort, host: apiHost });
+    stops.push(() => api.close());
+    const apiUrl = `http://${apiHost}:${(api.server.address() as { port: number }).port}`;
+
+    const lines = [
+      'site-handoff is running',
+      `  HTTP API      ${apiUrl}   (POST /v1/events/project-completed, GET /v1/handoffs/:id)`,
+      `  Temporal      ${env.TEMPORAL_ADDRESS ?? 'localhost:7233'}, namespace "${namespace}", task queue "${taskQueue}"`,
+      devServer ? `  Temporal UI   ${devServer.uiUrl}   (embedded dev server, data in ${env.HANDOFF_DATA_DIR || '.data'}/)` : '',
+      simulator
+        ? `  Wix           SANDBOX: simulator at ${simulator.url} — no real email is sent; play the customer with POST ${simulator.url}/_simulator/invites/<inviteId>/accept`
+        : `  Wix           LIVE: ${live!.baseUrl}`,
+      apiTokens.length ? '' : '  WARNING       HANDOFF_API_TOKEN is not set: staff routes are open to anyone who can reach the API',
+      webhookSecrets.length ? '' : '  WARNING       HANDOFF_WEBHOOK_SECRET is not set: project-completed webhooks are not signed',
+    ];
+    console.log(lines.filter(Boolean).join('\n'));
+
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`${signal}: stopping (in-flight Wix calls finish or are retried by Temporal)...`);
+      void stopAll().then(() => {
+        console.log('site-handoff stopped');
+        process.exit(0);
+      });
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    await running.catch(async (err: unknown) => {
+      console.error(`site-handoff worker stopped: ${String(err)}`);
+      await stopAll();
+      process.exit(1);
+    });
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `site-handoff failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  if (process.env.DEBUG) console.error(err);
+  process.exit(1);
+});
