@@ -101,7 +101,9 @@ export async function hasHandoffSearchAttribute(client: Client, namespace: strin
 /** No handoff has this id. */
 export class HandoffNotFound extends Error {
   constructor(readonly workflowId: string) {
-    super(`No handoff with id ${workflowId}. Handoff ids look like handoff-<siteId>; \`site-handoff list\` shows them.`);
+    super(
+      `No handoff with id ${workflowId}. Handoff ids look like handoff-<siteId>; \`site-handoff list\` shows them.`,
+    );
     this.name = 'HandoffNotFound';
   }
 }
@@ -139,7 +141,10 @@ async function staffUpdate(
 ): Promise<HandoffStatus> {
   if (await isClosed(client, workflowId)) {
     const final = await getHandoffStatus(client, workflowId);
-    throw new HandoffRequestRefused(workflowId, `the handoff has already ended as ${final?.state ?? 'closed'}`);
+    throw new HandoffRequestRefused(
+      workflowId,
+      `the handoff has already ended as ${final?.state ?? 'closed'}`,
+    );
   }
   try {
     return await run();
@@ -209,7 +214,11 @@ export async function listHandoffs(
   for await (const info of client.workflow.list({ query })) {
     const running = info.status.name === 'RUNNING';
     const status = await getHandoffStatus(client, info.workflowId).catch(() => undefined);
-    const state = status?.state ?? (indexed ? ((info.typedSearchAttributes.get(HANDOFF_STATE_ATTRIBUTE) as HandoffState) ?? 'unknown') : 'unknown');
+    const state =
+      status?.state ??
+      (indexed
+        ? ((info.typedSearchAttributes.get(HANDOFF_STATE_ATTRIBUTE) as HandoffState) ?? 'unknown')
+        : 'unknown');
     if (options.state && state !== options.state) continue;
     summaries.push({
       workflowId: info.workflowId,

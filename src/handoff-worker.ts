@@ -26,7 +26,9 @@ export class HandoffWorkers {
     const common = {
       connection: options.connection,
       namespace: options.namespace ?? 'default',
-      ...(options.tuning?.shutdownGraceTime !== undefined ? { shutdownGraceTime: options.tuning.shutdownGraceTime } : {}),
+      ...(options.tuning?.shutdownGraceTime !== undefined
+        ? { shutdownGraceTime: options.tuning.shutdownGraceTime }
+        : {}),
     };
     const workflows = await Worker.create({
       ...common,

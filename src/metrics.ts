@@ -17,9 +17,21 @@ export function createMetrics(): HandoffMetrics {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    invitesSent: new Counter({ name: 'handoff_invites_sent_total', help: 'Invites Wix accepted to send (Bulk Invite)', registers: [registry] }),
-    remindersSent: new Counter({ name: 'handoff_resends_total', help: 'Reminders and renewals sent (Resend Invite)', registers: [registry] }),
-    revokes: new Counter({ name: 'handoff_revokes_total', help: 'Invites revoked (Revoke Invite)', registers: [registry] }),
+    invitesSent: new Counter({
+      name: 'handoff_invites_sent_total',
+      help: 'Invites Wix accepted to send (Bulk Invite)',
+      registers: [registry],
+    }),
+    remindersSent: new Counter({
+      name: 'handoff_resends_total',
+      help: 'Reminders and renewals sent (Resend Invite)',
+      registers: [registry],
+    }),
+    revokes: new Counter({
+      name: 'handoff_revokes_total',
+      help: 'Invites revoked (Revoke Invite)',
+      registers: [registry],
+    }),
     wixErrors: new Counter({
       name: 'handoff_wix_errors_total',
       help: 'Wix calls that failed, by operation and HTTP status (0 = no answer)',
@@ -38,7 +50,12 @@ export function createMetrics(): HandoffMetrics {
 
 type WixCalls = Pick<
   WixClient,
-  'resolveRole' | 'querySiteContributors' | 'bulkInvite' | 'resendInvite' | 'revokeInvite' | 'removeContributor'
+  | 'resolveRole'
+  | 'querySiteContributors'
+  | 'bulkInvite'
+  | 'resendInvite'
+  | 'revokeInvite'
+  | 'removeContributor'
 >;
 
 /** Wraps the Wix client so every call is timed and counted, without the activities knowing. */

@@ -15,7 +15,8 @@ import { WixSimulator } from './wix/wix-simulator';
 function port(name: string, fallback: number, problems: string[]): number {
   const raw = process.env[name]?.trim();
   const value = raw ? Number(raw) : fallback;
-  if (!Number.isInteger(value) || value < 0 || value > 65535) problems.push(`${name} must be a port number, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0 || value > 65535)
+    problems.push(`${name} must be a port number, got "${raw}"`);
   return value;
 }
 
@@ -27,7 +28,9 @@ const list = (raw: string | undefined): string[] =>
 
 async function main(): Promise<void> {
   // Worker lifecycle chatter stays out of the way unless asked for.
-  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN') });
+  Runtime.install({
+    logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN'),
+  });
   const env = process.env;
   const problems: string[] = [];
   const apiPort = port('HANDOFF_API_PORT', 8080, problems);
@@ -62,7 +65,12 @@ async function main(): Promise<void> {
     let wix: WixClient;
     let simulator: WixSimulator | undefined;
     if (live) {
-      wix = new WixClient({ baseUrl: live.baseUrl, apiKey: live.apiKey, accountId: live.accountId, timeoutMs: live.timeoutMs });
+      wix = new WixClient({
+        baseUrl: live.baseUrl,
+        apiKey: live.apiKey,
+        accountId: live.accountId,
+        timeoutMs: live.timeoutMs,
+      });
     } else {
       simulator = await WixSimulator.start({ port: simulatorPort, autoProvision: true });
       stops.push(() => simulator!.close());
@@ -91,7 +99,14 @@ async function main(): Promise<void> {
 
     const temporal = await connectClient();
     stops.push(() => temporal.close());
-    const api = buildApi({ client: temporal.client, namespace, taskQueue, webhookSecrets, apiTokens, metrics });
+    const api = buildApi({
+      client: temporal.client,
+      namespace,
+      taskQueue,
+      webhookSecrets,
+      apiTokens,
+      metrics,
+    });
     await api.listen({ port: apiPort, host: apiHost });
     stops.push(() => api.close());
     const apiUrl = `http://${apiHost}:${(api.server.address() as { port: number }).port}`;
@@ -100,12 +115,18 @@ async function main(): Promise<void> {
       'site-handoff is running',
       `  HTTP API      ${apiUrl}   (POST /v1/events/project-completed, GET /v1/handoffs/:id)`,
       `  Temporal      ${env.TEMPORAL_ADDRESS ?? 'localhost:7233'}, namespace "${namespace}", task queue "${taskQueue}"`,
-      devServer ? `  Temporal UI   ${devServer.uiUrl}   (embedded dev server, data in ${env.HANDOFF_DATA_DIR || '.data'}/)` : '',
+      devServer
+        ? `  Temporal UI   ${devServer.uiUrl}   (embedded dev server, data in ${env.HANDOFF_DATA_DIR || '.data'}/)`
+        : '',
       simulator
         ? `  Wix           SANDBOX: simulator at ${simulator.url} — no real email is sent; play the customer with POST ${simulator.url}/_simulator/invites/<inviteId>/accept`
         : `  Wix           LIVE: ${live!.baseUrl}`,
-      apiTokens.length ? '' : '  WARNING       HANDOFF_API_TOKEN is not set: staff routes are open to anyone who can reach the API',
-      webhookSecrets.length ? '' : '  WARNING       HANDOFF_WEBHOOK_SECRET is not set: project-completed webhooks are not signed',
+      apiTokens.length
+        ? ''
+        : '  WARNING       HANDOFF_API_TOKEN is not set: staff routes are open to anyone who can reach the API',
+      webhookSecrets.length
+        ? ''
+        : '  WARNING       HANDOFF_WEBHOOK_SECRET is not set: project-completed webhooks are not signed',
     ];
     console.log(lines.filter(Boolean).join('\n'));
 
@@ -133,7 +154,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `site-handoff failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(
+    err instanceof ConfigError
+      ? err.message
+      : `site-handoff failed to start: ${err instanceof Error ? err.message : String(err)}`,
+  );
   if (process.env.DEBUG) console.error(err);
   process.exit(1);
 });

@@ -6,7 +6,11 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
  * TEMPORAL_API_KEY, TLS settings and TOML profiles. With nothing set: localhost:7233, namespace "default",
  * which is where `npm start` runs its embedded dev server.
  */
-export async function connectClient(): Promise<{ client: Client; namespace: string; close: () => Promise<void> }> {
+export async function connectClient(): Promise<{
+  client: Client;
+  namespace: string;
+  close: () => Promise<void>;
+}> {
   const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
   const connection = await Connection.connect(connectionOptions);
   return { client: new Client({ connection, namespace }), namespace, close: () => connection.close() };

@@ -7,7 +7,9 @@ import { WixClient } from './wix/wix-client';
 
 async function main(): Promise<void> {
   // Worker lifecycle chatter stays out of the way unless asked for.
-  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN') });
+  Runtime.install({
+    logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN'),
+  });
   const settings = loadWorkerSettings();
   const { connectionOptions, namespace } = loadClientConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);

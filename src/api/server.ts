@@ -35,7 +35,16 @@ export interface ApiOptions {
   logger?: boolean;
 }
 
-const STATES: HandoffState[] = ['awaitingProject', 'inviting', 'pending', 'revoking', 'accepted', 'revoked', 'expired', 'failed'];
+const STATES: HandoffState[] = [
+  'awaitingProject',
+  'inviting',
+  'pending',
+  'revoking',
+  'accepted',
+  'revoked',
+  'expired',
+  'failed',
+];
 /** A project-completed event is small; anything bigger is a mistake or an attack. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -73,18 +82,23 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     try {
       done(null, { raw, json: raw.length ? (JSON.parse(raw) as unknown) : undefined });
     } catch {
-      done(new HttpError(400, 'The body is not valid JSON: send a JSON object with Content-Type: application/json'), undefined);
+      done(
+        new HttpError(
+          400,
+          'The body is not valid JSON: send a JSON object with Content-Type: application/json',
+        ),
+        undefined,
+      );
     }
   });
 
   const bodyOf = (request: FastifyRequest): { raw: string; json: unknown } =>
     (request.body as { raw: string; json: unknown } | undefined) ?? { raw: '', json: undefined };
 
-  const staffOnly = async (request: FastifyRequest): Promise<void> => {
-    if (options.apiTokens.length === 0) return;
-    if (!tokenMatches(options.apiTokens, request.headers.authorization)) {
-      throw new HttpError(401, 'Staff routes need "Authorization: Bearer <HANDOFF_API_TOKEN>"');
-    }
+  const staffOnly = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    if (options.apiTokens.length === 0 || tokenMatches(options.apiTokens, request.headers.authorization))
+      return done();
+    done(new HttpError(401, 'Staff routes need "Authorization: Bearer <HANDOFF_API_TOKEN>"'));
   };
 
   app.setErrorHandler((error: unknown, _request, reply: FastifyReply) => {
@@ -122,7 +136,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     const { raw, json } = bodyOf(request);
     if (options.webhookSecrets.length > 0) {
       const header = request.headers[SIGNATURE_HEADER];
-      const problem = signatureProblem(options.webhookSecrets, Array.isArray(header) ? header[0] : header, raw);
+      const problem = signatureProblem(
+        options.webhookSecrets,
+        Array.isArray(header) ? header[0] : header,
+        raw,
+      );
       if (problem) throw new HttpError(401, `Webhook signature refused: ${problem}`);
     }
     if (json === undefined) throw new HttpError(400, 'Send the project-completed event as a JSON body');
@@ -131,7 +149,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       taskQueue: options.taskQueue,
       withSearchAttribute: await searchAttribute,
     });
-    return reply.status(202).send({ handoffId: workflowId, siteId: project.siteId, status: `/v1/handoffs/${workflowId}` });
+    return reply
+      .status(202)
+      .send({ handoffId: workflowId, siteId: project.siteId, status: `/v1/handoffs/${workflowId}` });
   });
 
   app.get('/v1/handoffs', { preHandler: staffOnly }, async (request) => {
@@ -140,8 +160,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       throw new HttpError(400, `state must be one of ${STATES.join(', ')}`);
     }
     const max = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(max) || max < 1 || max > 1000) throw new HttpError(400, 'limit must be a whole number from 1 to 1000');
-    const handoffs = await listHandoffs(client, { namespace: options.namespace, state: state as HandoffState, limit: max });
+    if (!Number.isInteger(max) || max < 1 || max > 1000)
+      throw new HttpError(400, 'limit must be a whole number from 1 to 1000');
+    const handoffs = await listHandoffs(client, {
+      namespace: options.namespace,
+      state: state as HandoffState,
+      limit: max,
+    });
     return { handoffs };
   });
 
@@ -155,7 +180,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.post('/v1/handoffs/:id/revoke', { preHandler: staffOnly }, async (request, reply) => {
     const body = bodyOf(request).json as { reason?: unknown } | undefined;
     const reason = typeof body?.reason === 'string' ? body.reason.trim() : '';
-    if (!reason || reason.length > 500) throw new HttpError(400, 'Send {"reason": "..."} (1 to 500 characters)');
+    if (!reason || reason.length > 500)
+      throw new HttpError(400, 'Send {"reason": "..."} (1 to 500 characters)');
     const status = await revokeHandoff(client, (request.params as { id: string }).id, {
       reason,
       actor: actorOf(body, 'api'),
@@ -165,7 +191,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   app.post('/v1/handoffs/:id/resend', { preHandler: staffOnly }, async (request, reply) => {
     const body = bodyOf(request).json as { email?: unknown } | undefined;
-    if (body?.email !== undefined && typeof body.email !== 'string') throw new HttpError(400, 'email must be a string');
+    if (body?.email !== undefined && typeof body.email !== 'string')
+      throw new HttpError(400, 'email must be a string');
     const status = await resendHandoff(client, (request.params as { id: string }).id, {
       actor: actorOf(body, 'api'),
       ...(typeof body?.email === 'string' ? { email: body.email } : {}),
@@ -179,10 +206,16 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: `No route ${request.method} ${request.url}; see the README for the API` }),
+    reply
+      .status(404)
+      .send({ error: `No route ${request.method} ${request.url}; see the README for the API` }),
   );
 
-  if (options.metrics) registerStateGauge(options, () => (searchAttribute ??= hasHandoffSearchAttribute(client, options.namespace)));
+  if (options.metrics)
+    registerStateGauge(
+      options,
+      () => (searchAttribute ??= hasHandoffSearchAttribute(client, options.namespace)),
+    );
   return app;
 }
 

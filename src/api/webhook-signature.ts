@@ -5,7 +5,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const SIGNATURE_HEADER = 'x-handoff-signature';
 export const REPLAY_WINDOW_SECONDS = 300;
 
-export function signWebhook(secret: string, rawBody: string, nowSeconds = Math.floor(Date.now() / 1000)): string {
+export function signWebhook(
+  secret: string,
+  rawBody: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): string {
   const digest = createHmac('sha256', secret).update(`${nowSeconds}.${rawBody}`).digest('hex');
   return `t=${nowSeconds},v1=${digest}`;
 }
@@ -36,5 +40,7 @@ export function signatureProblem(
     const expected = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest();
     return expected.length === given.length && timingSafeEqual(expected, given);
   });
-  return valid ? undefined : 'signature does not match the body: check the secret and sign the exact bytes sent';
+  return valid
+    ? undefined
+    : 'signature does not match the body: check the secret and sign the exact bytes sent';
 }

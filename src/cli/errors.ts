@@ -1,0 +1,154 @@
+// Turns every failure into one exit code and a short message on stderr; stack traces only for the unexpected.
+import { CommanderError } from 'commander';
+import { ServiceError, WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
+import {
+  HandoffAlreadyFinished,
+  HandoffNotFound,
+  HandoffRequestRefused,
+  InvalidHandoffRequest,
+} from '../handoff-client';
+
+export const EXIT = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  notFound: 3,
+  refused: 4,
+  unreachable: 5,
+} as const;
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  done
+  1  unexpected error
+  2  bad usage or invalid input (every problem is listed)
+  3  no handoff with that id
+  4  the handoff refused the request (the reason is printed)
+  5  cannot reach Temporal`;
+
+/** Wrong command line or unreadable input, found before anything was sent. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Invalid project-completed input, with the file it came from (if any) for the fix-it hint. */
+export class InvalidInput extends Error {
+  constructor(
+    readonly problems: string[],
+    readonly source: string | undefined,
+  ) {
+    super(problems.join('; '));
+    this.name = 'InvalidInput';
+  }
+}
+
+/** Temporal could not be reached (or refused our credentials) at the configured address. */
+export class TemporalUnreachable extends Error {
+  constructor(
+    readonly address: string,
+    readonly addressSource: string,
+    readonly detail: string,
+    readonly credentialsRejected: boolean,
+  ) {
+    super(`Cannot reach Temporal at ${address} (${addressSource}): ${detail}`);
+    this.name = 'TemporalUnreachable';
+  }
+}
+
+const GRPC_UNAVAILABLE = 14;
+const GRPC_UNAUTHENTICATED = 16;
+const GRPC_PERMISSION_DENIED = 7;
+
+function grpcCode(err: unknown): number | undefined {
+  if (isGrpcServiceError(err)) return err.code;
+  if (err instanceof ServiceError && isGrpcServiceError(err.cause)) return err.cause.code;
+  return undefined;
+}
+
+/** Whether a failure while connecting means "wrong credentials" rather than "nobody answered". */
+export function isCredentialsError(err: unknown): boolean {
+  const code = grpcCode(err);
+  return code === GRPC_UNAUTHENTICATED || code === GRPC_PERMISSION_DENIED;
+}
+
+/** A call that failed because the server went away after we connected. */
+export function isUnavailable(err: unknown): boolean {
+  return grpcCode(err) === GRPC_UNAVAILABLE;
+}
+
+function messageOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause =
+    err.cause instanceof Error && err.cause.message !== err.message ? `: ${err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}
+
+export interface ErrorSink {
+  err: (s: string) => void;
+}
+
+/** Prints what went wrong and how to go on; returns the exit code. */
+export function reportError(err: unknown, io: ErrorSink, debug: boolean): number {
+  const line = (s: string): void => io.err(`${s}\n`);
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (and help, when asked for).
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (err instanceof UsageError) {
+    line(`error: ${err.message}`);
+    if (err.hint) line(err.hint);
+    return EXIT.usage;
+  }
+  if (err instanceof InvalidInput || err instanceof InvalidHandoffRequest) {
+    line('error: the project-completed event is invalid:');
+    for (const problem of err.problems) line(`  - ${problem}`);
+    const source = err instanceof InvalidInput ? err.source : undefined;
+    line(
+      source
+        ? `Fix the fields above in ${source} and run the command again; nothing was started.`
+        : 'Fix the fields above and run the command again; nothing was started.',
+    );
+    return EXIT.usage;
+  }
+  if (err instanceof HandoffNotFound) {
+    line(`error: ${err.message}`);
+    return EXIT.notFound;
+  }
+  if (err instanceof WorkflowNotFoundError) {
+    line(`error: no handoff with id ${err.workflowId ?? '(unknown)'}; \`site-handoff list\` shows them.`);
+    return EXIT.notFound;
+  }
+  if (err instanceof HandoffRequestRefused) {
+    line(`refused: ${err.reason}`);
+    line(`Nothing was changed. \`site-handoff status ${err.workflowId}\` shows the handoff as it is.`);
+    return EXIT.refused;
+  }
+  if (err instanceof HandoffAlreadyFinished) {
+    line(`refused: ${err.message}`);
+    return EXIT.refused;
+  }
+  if (err instanceof TemporalUnreachable) {
+    line(`error: ${err.message}`);
+    line(
+      err.credentialsRejected
+        ? 'Check TEMPORAL_API_KEY, TEMPORAL_NAMESPACE and the TLS settings for that server.'
+        : 'Is `npm start` running, or is TEMPORAL_ADDRESS set?',
+    );
+    return EXIT.unreachable;
+  }
+  if (isUnavailable(err)) {
+    line(`error: Temporal stopped answering: ${messageOf(err)}`);
+    line('Is `npm start` running, or is TEMPORAL_ADDRESS set?');
+    return EXIT.unreachable;
+  }
+  line(`error: unexpected failure: ${messageOf(err)}`);
+  if (debug && err instanceof Error && err.stack) line(err.stack);
+  else line('Run again with SITE_HANDOFF_DEBUG=1 for the stack trace.');
+  return EXIT.unexpected;
+}

@@ -1,0 +1,197 @@
+// Plain-text tables for people; --json bypasses all of this and prints the raw objects.
+import type { HandoffSummary } from '../handoff-client';
+import { FINAL_STATES, type HandoffStatus } from '../../workflows/handoff-types';
+
+export interface Column {
+  header: string;
+  /** May be narrowed and wrapped onto more lines when the table is wider than the terminal. */
+  flex?: boolean;
+  /** Narrowest a flex column gets. */
+  min?: number;
+}
+
+const GAP = '  ';
+const EMPTY = '-';
+
+/** ISO 8601 in UTC without milliseconds; anything unparseable is shown as it came. */
+export function isoSeconds(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return EMPTY;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? String(value) : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** One line of text: whitespace collapsed and control characters dropped, so a cell cannot move the cursor. */
+export function clean(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return EMPTY;
+  // eslint-disable-next-line no-control-regex -- terminal control characters are exactly what is removed
+  const text = String(value)
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text === '' ? EMPTY : text;
+}
+
+/** Breaks after spaces, commas, hyphens and slashes, and mid-word only when a word is wider than the cell. */
+function wrapCell(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const lines: string[] = [];
+  let line = '';
+  for (const piece of text.split(/(?<=[ ,/-])/)) {
+    if ((line + piece).trimEnd().length <= width) {
+      line += piece;
+      continue;
+    }
+    if (line.trim()) lines.push(line.trimEnd());
+    line = piece.trimStart();
+    while (line.length > width) {
+      lines.push(line.slice(0, width));
+      line = line.slice(width);
+    }
+  }
+  if (line.trim()) lines.push(line.trimEnd());
+  return lines.length ? lines : [''];
+}
+
+/** Aligned columns; flex columns give up width (widest first) until the table fits `maxWidth`. */
+export function renderTable(
+  columns: Column[],
+  rows: (string | number | null | undefined)[][],
+  maxWidth: number,
+  options: { header?: boolean } = {},
+): string[] {
+  const showHeader = options.header ?? true;
+  const cells = rows.map((row) => columns.map((_, i) => clean(row[i])));
+  const widths = columns.map((c, i) =>
+    Math.max(showHeader ? c.header.length : 1, ...cells.map((row) => row[i].length)),
+  );
+  const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP.length * (columns.length - 1);
+  while (total() > maxWidth) {
+    let widest = -1;
+    columns.forEach((c, i) => {
+      const floor = Math.max(c.min ?? 10, showHeader ? c.header.length : 1);
+      if (c.flex && widths[i] > floor && (widest < 0 || widths[i] > widths[widest])) widest = i;
+    });
+    if (widest < 0) break;
+    widths[widest] -= 1;
+  }
+  const lines: string[] = [];
+  const emit = (row: string[]): void => {
+    const wrapped = row.map((cell, i) => wrapCell(cell, widths[i]));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    for (let n = 0; n < height; n++) {
+      lines.push(
+        wrapped
+          .map((w, i) => (i === wrapped.length - 1 ? (w[n] ?? '') : (w[n] ?? '').padEnd(widths[i])))
+          .join(GAP)
+          .trimEnd(),
+      );
+    }
+  };
+  if (showHeader) emit(columns.map((c) => c.header));
+  cells.forEach(emit);
+  return lines;
+}
+
+export function renderStatus(workflowId: string, status: HandoffStatus, width: number): string[] {
+  const refusal = status.lastRefusal
+    ? `${isoSeconds(status.lastRefusal.at)} ${status.lastRefusal.request}: ${status.lastRefusal.reason}`
+    : null;
+  const role =
+    status.role && status.roleId && status.roleId !== status.role
+      ? `${status.role} (${status.roleId})`
+      : status.role;
+  const fields = renderTable(
+    [{ header: 'FIELD' }, { header: 'VALUE', flex: true, min: 20 }],
+    [
+      ['Handoff', workflowId],
+      ['State', status.state],
+      ['Site', status.siteId],
+      ['Project', status.projectId],
+      ['Role', role],
+      ['Next reminder', isoSeconds(status.nextReminderAt)],
+      ['Failure', status.failure],
+      ['Last refusal', refusal],
+    ],
+    width,
+    { header: false },
+  );
+  const invitees = status.invitees.length
+    ? renderTable(
+        [
+          { header: 'EMAIL', flex: true, min: 16 },
+          { header: 'STATUS' },
+          { header: 'INVITE ID', flex: true, min: 14 },
+          { header: 'EXPIRES' },
+          { header: 'REMINDERS' },
+          { header: 'RENEWALS' },
+          { header: 'PROBLEM', flex: true, min: 16 },
+        ],
+        status.invitees.map((i) => [
+          i.email,
+          i.status,
+          i.inviteId,
+          isoSeconds(i.expiresAt),
+          i.remindersSent,
+          i.renewals,
+          i.problem,
+        ]),
+        width,
+      )
+    : ['(no invitees yet)'];
+  const audit = status.audit.length
+    ? renderTable(
+        [
+          { header: 'TIME' },
+          { header: 'EVENT', flex: true, min: 14 },
+          { header: 'ACTOR', flex: true, min: 10 },
+          { header: 'DETAIL', flex: true, min: 20 },
+        ],
+        status.audit.map((a) => [isoSeconds(a.at), a.event, a.actor, a.detail]),
+        width,
+      )
+    : ['(no entries)'];
+  return [
+    ...fields,
+    '',
+    'Invitees',
+    ...invitees,
+    '',
+    'Audit trail',
+    ...audit,
+    ...nextSteps(workflowId, status),
+  ];
+}
+
+/** What staff can do from here, for the states where there is something to do. */
+function nextSteps(workflowId: string, status: HandoffStatus): string[] {
+  switch (status.state) {
+    case 'failed':
+      return ['', `Once the cause is fixed: site-handoff retry ${workflowId}`];
+    case 'inviting':
+    case 'revoking':
+      return ['', 'The worker is calling Wix; if this does not change, check that a worker is running.'];
+    default:
+      return [];
+  }
+}
+
+export function renderList(summaries: HandoffSummary[], width: number): string[] {
+  return renderTable(
+    [
+      { header: 'ID', flex: true, min: 20 },
+      { header: 'STATE' },
+      { header: 'SITE', flex: true, min: 14 },
+      { header: 'PROJECT', flex: true, min: 10 },
+      { header: 'CUSTOMERS', flex: true, min: 20 },
+    ],
+    summaries.map((s) => [
+      s.workflowId,
+      // A closed workflow in a non-final state ended abnormally (failed run, terminated): worth a flag.
+      s.running || (FINAL_STATES as readonly string[]).includes(s.state) ? s.state : `${s.state} (closed)`,
+      s.siteId,
+      s.projectId,
+      s.customers.join(', ') || null,
+    ]),
+    width,
+  );
+}

@@ -1,0 +1,232 @@
+// The HTTP API end to end: Temporal's dev server (pinned binary), real workers, the Wix simulator over HTTP.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { buildApi } from '../src/api/server';
+import { signWebhook } from '../src/api/webhook-signature';
+import { createMetrics } from '../src/metrics';
+import type { HandoffStatus } from '../workflows/handoff-types';
+import { startDevServerEnv, workflowBundle } from './support/temporal';
+import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
+
+const OWNER = 'owner@customer.example';
+const PARTNER = 'partner@customer.example';
+const FAST = { acceptancePoll: '1s', reminders: ['1 hour'] };
+
+let env: TestWorkflowEnvironment;
+let h: Harness;
+let api: FastifyInstance | undefined;
+let base: string;
+
+beforeAll(async () => {
+  env = await startDevServerEnv();
+  await workflowBundle();
+}, 120_000);
+afterAll(() => env?.teardown());
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+  await h?.close();
+});
+
+async function startApi(options: { webhookSecrets?: string[]; apiTokens?: string[] } = {}): Promise<void> {
+  h = await createHarness(env);
+  api = buildApi({
+    client: env.client,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    webhookSecrets: options.webhookSecrets ?? [],
+    apiTokens: options.apiTokens ?? [],
+    metrics: createMetrics(),
+  });
+  await api.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+}
+
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+async function until(
+  path: string,
+  check: (s: HandoffStatus) => boolean,
+  what: string,
+): Promise<HandoffStatus> {
+  const deadline = Date.now() + 30_000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const { status, json } = await call('GET', path);
+    last = json;
+    if (status === 200 && check(json as unknown as HandoffStatus)) return json as unknown as HandoffStatus;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(last)}`);
+}
+
+const handoffExists = (siteId: string) =>
+  env.client.workflow
+    .getHandle(`handoff-${siteId}`)
+    .describe()
+    .then(
+      () => true,
+      () => false,
+    );
+
+test('project completed → invite → the customer accepts in the simulator → accepted', async () => {
+  await startApi();
+  await h.withWorker(async () => {
+    const started = await call(
+      'POST',
+      '/v1/events/project-completed',
+      projectEvent(h.siteId, { policy: FAST }),
+    );
+    expect(started.status).toBe(202);
+    expect(started.json.handoffId).toBe(`handoff-${h.siteId}`);
+    const path = started.json.status as string;
+    const pending = await until(path, (s) => s.state === 'pending', 'the invite');
+
+    // The customer clicks the link: the simulator's own control route, over HTTP.
+    const accept = await fetch(`${h.sim.url}/_simulator/invites/${pending.invitees[0].inviteId}/accept`, {
+      method: 'POST',
+    });
+    expect(accept.status).toBe(200);
+    const accepted = await until(path, (s) => s.state === 'accepted', 'the acceptance');
+    expect(accepted.invitees[0]).toMatchObject({ email: OWNER, status: 'accepted' });
+
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/handoff_handoffs\{state="accepted"\} [1-9]/);
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+});
+
+test('revoke and resend through the API; a revoke after acceptance answers 409 with the reason', async () => {
+  await startApi();
+  await h.withWorker(async () => {
+    const path = `/v1/handoffs/${h.siteId}`;
+    await call(
+      'POST',
+      '/v1/events/project-completed',
+      projectEvent(h.siteId, { customerEmails: [OWNER, PARTNER] }),
+    );
+    await until(path, (s) => s.state === 'pending', 'the invites');
+
+    const resend = await call('POST', `${path}/resend`, { email: PARTNER, actor: 'staff:ana' });
+    expect(resend.status).toBe(202);
+    await until(path, (s) => s.invitees[1].remindersSent === 1, 'the resend');
+    expect(h.sim.emailCount(PARTNER)).toBe(2);
+    expect(h.sim.emailCount(OWNER)).toBe(1);
+
+    await env.client.workflow
+      .getHandle(`handoff-${h.siteId}`)
+      .signal('accepted', { email: OWNER, actor: 'staff:ana' });
+    await until(path, (s) => s.invitees[0].status === 'accepted', 'the acceptance');
+    const refused = await call('POST', `${path}/revoke`, { reason: 'contract cancelled' });
+    expect(refused.status).toBe(409);
+    expect(refused.json.reason).toMatch(/already accepted by owner@customer\.example/);
+    expect(h.sim.calls().filter((c) => c.path.endsWith('/revoke'))).toHaveLength(0);
+  });
+});
+
+test('revoke while pending: 202, every pending invite revoked; the ended handoff then answers 409', async () => {
+  await startApi();
+  await h.withWorker(async () => {
+    const path = `/v1/handoffs/handoff-${h.siteId}`;
+    await call(
+      'POST',
+      '/v1/events/project-completed',
+      projectEvent(h.siteId, { customerEmails: [OWNER, PARTNER] }),
+    );
+    await until(path, (s) => s.state === 'pending', 'the invites');
+    const revoke = await call('POST', `${path}/revoke`, { reason: 'contract cancelled', actor: 'staff:bo' });
+    expect(revoke.status).toBe(202);
+    await until(path, (s) => s.state === 'revoked', 'the revoke');
+    expect(h.sim.invites({ siteId: h.siteId }).map((i) => i.status)).toEqual(['Deleted', 'Deleted']);
+    const again = await call('POST', `${path}/revoke`, { reason: 'again' });
+    expect(again.status).toBe(409);
+    expect(again.json.reason).toMatch(/ended as revoked/);
+  });
+});
+
+test.each([
+  ['a bad email', { customerEmails: ['not-an-email'] }, /customerEmails\[0\]/],
+  ['no customers', { customerEmails: [] }, /at least one customer/],
+  ['a site id that is not a GUID', { siteId: 'my-site' }, /siteId must be the Wix site id/],
+  ['a missing role', { role: undefined }, /role/],
+  ['a wrongly typed project id', { projectId: 42 }, /projectId/],
+  ['an unknown field', { customerEmail: 'x@y.z' }, /unknown field.*customerEmail/],
+  ['a bad reminder', { policy: { reminders: ['soon'] } }, /policy\.reminders\[0\]/],
+  ['an injection-looking role', { role: "Admin'); DROP TABLE x;--\u0000" }, /control characters/],
+])('%s is refused with 400 naming the problem, and nothing starts', async (_name, override, message) => {
+  await startApi();
+  const body = { ...projectEvent(h.siteId), ...override };
+  const answer = await call('POST', '/v1/events/project-completed', body);
+  expect(answer.status).toBe(400);
+  expect((answer.json.problems as string[]).join('\n')).toMatch(message);
+  expect(await handoffExists(h.siteId)).toBe(false);
+});
+
+test('malformed JSON, an oversized body and unknown routes get clear 4xx answers', async () => {
+  await startApi();
+  const malformed = await call('POST', '/v1/events/project-completed', '{"projectId": ');
+  expect(malformed.status).toBe(400);
+  expect(malformed.json.error).toMatch(/not valid JSON/);
+  const huge = await call('POST', '/v1/events/project-completed', {
+    ...projectEvent(h.siteId),
+    pad: 'x'.repeat(70_000),
+  });
+  expect(huge.status).toBe(413);
+  expect((await call('GET', '/v1/nothing')).status).toBe(404);
+  expect((await call('GET', `/v1/handoffs/${h.siteId}`)).status).toBe(404);
+  expect(await handoffExists(h.siteId)).toBe(false);
+});
+
+test('with a webhook secret: unsigned, stale and forged events are refused, a signed one starts the handoff', async () => {
+  const secret = 'whsec-test-0123456789';
+  await startApi({ webhookSecrets: [secret] });
+  const raw = JSON.stringify(projectEvent(h.siteId));
+  const post = (headers: Record<string, string>) =>
+    call('POST', '/v1/events/project-completed', raw, headers);
+
+  expect((await post({})).status).toBe(401);
+  const stale = await post({
+    'x-handoff-signature': signWebhook(secret, raw, Math.floor(Date.now() / 1000) - 3600),
+  });
+  expect(stale.status).toBe(401);
+  expect(stale.json.error).toMatch(/window/);
+  expect((await post({ 'x-handoff-signature': signWebhook('wrong-secret', raw) })).status).toBe(401);
+  expect(await handoffExists(h.siteId)).toBe(false);
+
+  const signed = await post({ 'x-handoff-signature': signWebhook(secret, raw) });
+  expect(signed.status).toBe(202);
+  expect(await handoffExists(h.siteId)).toBe(true);
+  expect(JSON.stringify(signed.json)).not.toContain(secret);
+});
+
+test('with an API token, staff routes refuse requests without it', async () => {
+  await startApi({ apiTokens: ['staff-token-1'] });
+  await h.withWorker(async () => {
+    await call('POST', '/v1/events/project-completed', projectEvent(h.siteId));
+    const path = `/v1/handoffs/${h.siteId}`;
+    expect((await call('GET', path)).status).toBe(401);
+    expect((await call('GET', path, undefined, { authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await call('POST', `${path}/revoke`, { reason: 'x' })).status).toBe(401);
+    const deadline = Date.now() + 20_000;
+    let answer = { status: 0, json: {} as Record<string, unknown> };
+    while (!(answer.status === 200 && answer.json.state === 'pending') && Date.now() < deadline) {
+      answer = await call('GET', path, undefined, { authorization: 'Bearer staff-token-1' });
+    }
+    expect(answer).toMatchObject({ status: 200, json: { state: 'pending' } });
+  });
+  expect(h.sim.invites({ siteId: h.siteId })[0].status).toBe('Pending');
+});
