@@ -12,6 +12,8 @@ export interface Column {
 
 const GAP = '  ';
 const EMPTY = '-';
+// eslint-disable-next-line no-control-regex -- terminal control characters are exactly what is removed
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
 
 /** ISO 8601 in UTC without milliseconds; anything unparseable is shown as it came. */
 export function isoSeconds(value: string | number | null | undefined): string {
@@ -23,11 +25,7 @@ export function isoSeconds(value: string | number | null | undefined): string {
 /** One line of text: whitespace collapsed and control characters dropped, so a cell cannot move the cursor. */
 export function clean(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return EMPTY;
-  // eslint-disable-next-line no-control-regex -- terminal control characters are exactly what is removed
-  const text = String(value)
-    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const text = String(value).replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
   return text === '' ? EMPTY : text;
 }
 
