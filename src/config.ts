@@ -1,7 +1,14 @@
 // Worker settings from documented environment variables. Temporal's own connection settings are not here:
 // they come from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles).
 
+import { existsSync } from 'node:fs';
+
 export const DEFAULT_TASK_QUEUE = 'site-handoff';
+
+/** Reads `.env` from the working directory when there is one; variables already set win. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
 export const DEFAULT_WIX_API_BASE_URL = 'https://www.wixapis.com';
 
 export class ConfigError extends Error {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { buildApi } from './api/server';
-import { ConfigError, readTaskQueue, readWixSettings, type WixSettings } from './config';
+import { ConfigError, loadDotEnv, readTaskQueue, readWixSettings, type WixSettings } from './config';
 import { startDevServer, type DevServer } from './dev-server';
 import { HandoffWorkers } from './handoff-worker';
 import { createMetrics, instrumentWix } from './metrics';
@@ -27,6 +27,7 @@ const list = (raw: string | undefined): string[] =>
     .filter(Boolean);
 
 async function main(): Promise<void> {
+  loadDotEnv();
   // Worker lifecycle chatter stays out of the way unless asked for.
   Runtime.install({
     logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN'),

@@ -1,11 +1,12 @@
 // `npm run worker`: a handoff worker against the Temporal cluster from envconfig and the live Wix API.
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { ConfigError, loadWorkerSettings } from './config';
+import { ConfigError, loadDotEnv, loadWorkerSettings } from './config';
 import { HandoffWorkers } from './handoff-worker';
 import { WixClient } from './wix/wix-client';
 
 async function main(): Promise<void> {
+  loadDotEnv();
   // Worker lifecycle chatter stays out of the way unless asked for.
   Runtime.install({
     logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN'),
