@@ -230,3 +230,32 @@ test('with an API token, staff routes refuse requests without it', async () => {
   });
   expect(h.sim.invites({ siteId: h.siteId })[0].status).toBe('Pending');
 });
+
+test('the worker restarted mid-flight loses nothing: an event taken while no worker runs is served after', async () => {
+  await startApi();
+  const path = `/v1/handoffs/${h.siteId}`;
+  await h.withWorker(
+    async () => {
+      await call('POST', '/v1/events/project-completed', projectEvent(h.siteId));
+      await until(path, (s) => s.state === 'pending', 'the first invite');
+    },
+    { stopsMidway: true },
+  );
+  // No worker: the signal waits in Temporal, not in any process's memory.
+  const added = await call(
+    'POST',
+    '/v1/events/project-completed',
+    projectEvent(h.siteId, { customerEmails: [OWNER, PARTNER] }),
+  );
+  expect(added.status).toBe(202);
+  await h.withWorker(async () => {
+    const status = await until(
+      path,
+      (s) => s.invitees.length === 2 && s.invitees[1].status === 'pending',
+      'the second invite',
+    );
+    expect(status.invitees.map((i) => i.email)).toEqual([OWNER, PARTNER]);
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+  expect(h.sim.emailCount(PARTNER)).toBe(1);
+});

@@ -4,13 +4,21 @@ import { FINAL_STATES, type HandoffStatus } from '../../workflows/handoff-types'
 
 export interface Column {
   header: string;
-  /** May be narrowed and wrapped onto more lines when the table is wider than the terminal. */
-  flex?: boolean;
-  /** Narrowest a flex column gets. */
+  /**
+   * May be narrowed and wrapped onto more lines when the table is wider than `maxWidth`; the lowest number
+   * gives up width first.
+   */
+  shrink?: number;
+  /** Narrowest a shrinking column gets. */
   min?: number;
+  /** Cut a word wider than the column (default); off, such a word runs past the column instead. */
+  breakWords?: boolean;
 }
 
+export type Cell = string | number | null | undefined;
+
 const GAP = '  ';
+const NOTE_INDENT = '    ';
 const EMPTY = '-';
 // eslint-disable-next-line no-control-regex -- terminal control characters are exactly what is removed
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
@@ -23,25 +31,25 @@ export function isoSeconds(value: string | number | null | undefined): string {
 }
 
 /** One line of text: whitespace collapsed and control characters dropped, so a cell cannot move the cursor. */
-export function clean(value: string | number | null | undefined): string {
+export function clean(value: Cell): string {
   if (value === null || value === undefined) return EMPTY;
   const text = String(value).replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
   return text === '' ? EMPTY : text;
 }
 
-/** Breaks after spaces, commas, hyphens and slashes, and mid-word only when a word is wider than the cell. */
-function wrapCell(text: string, width: number): string[] {
+/** Breaks after spaces, commas, hyphens, slashes and '@', and mid-word only when a word is wider than the cell. */
+export function wrapText(text: string, width: number, breakWords = true): string[] {
   if (text.length <= width) return [text];
   const lines: string[] = [];
   let line = '';
-  for (const piece of text.split(/(?<=[ ,/-])/)) {
+  for (const piece of text.split(/(?<=[ ,/@-])/)) {
     if ((line + piece).trimEnd().length <= width) {
       line += piece;
       continue;
     }
     if (line.trim()) lines.push(line.trimEnd());
     line = piece.trimStart();
-    while (line.length > width) {
+    while (breakWords && line.length > width) {
       lines.push(line.slice(0, width));
       line = line.slice(width);
     }
@@ -50,12 +58,15 @@ function wrapCell(text: string, width: number): string[] {
   return lines.length ? lines : [''];
 }
 
-/** Aligned columns; flex columns give up width (widest first) until the table fits `maxWidth`. */
+/**
+ * Aligned columns that fit `maxWidth` by wrapping shrinkable columns; `notes` (one per row, optional) print
+ * under their row, indented, for text too long for a column.
+ */
 export function renderTable(
   columns: Column[],
-  rows: (string | number | null | undefined)[][],
+  rows: Cell[][],
   maxWidth: number,
-  options: { header?: boolean } = {},
+  options: { header?: boolean; notes?: (string | null)[] } = {},
 ): string[] {
   const showHeader = options.header ?? true;
   const cells = rows.map((row) => columns.map((_, i) => clean(row[i])));
@@ -64,29 +75,37 @@ export function renderTable(
   );
   const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP.length * (columns.length - 1);
   while (total() > maxWidth) {
-    let widest = -1;
+    let pick = -1;
     columns.forEach((c, i) => {
       const floor = Math.max(c.min ?? 10, showHeader ? c.header.length : 1);
-      if (c.flex && widths[i] > floor && (widest < 0 || widths[i] > widths[widest])) widest = i;
+      if (c.shrink === undefined || widths[i] <= floor) return;
+      const better =
+        pick < 0 ||
+        c.shrink < columns[pick].shrink! ||
+        (c.shrink === columns[pick].shrink && widths[i] > widths[pick]);
+      if (better) pick = i;
     });
-    if (widest < 0) break;
-    widths[widest] -= 1;
+    if (pick < 0) break;
+    widths[pick] -= 1;
   }
   const lines: string[] = [];
   const emit = (row: string[]): void => {
-    const wrapped = row.map((cell, i) => wrapCell(cell, widths[i]));
+    const wrapped = row.map((cell, i) => wrapText(cell, widths[i], columns[i].breakWords ?? true));
     const height = Math.max(...wrapped.map((w) => w.length));
     for (let n = 0; n < height; n++) {
-      lines.push(
-        wrapped
-          .map((w, i) => (i === wrapped.length - 1 ? (w[n] ?? '') : (w[n] ?? '').padEnd(widths[i])))
-          .join(GAP)
-          .trimEnd(),
-      );
+      const parts = wrapped.map((w, i) => (i === wrapped.length - 1 ? (w[n] ?? '') : (w[n] ?? '').padEnd(widths[i])));
+      lines.push(parts.join(GAP).trimEnd());
     }
   };
   if (showHeader) emit(columns.map((c) => c.header));
-  cells.forEach(emit);
+  cells.forEach((row, n) => {
+    emit(row);
+    const note = options.notes?.[n];
+    if (note) {
+      const noteWidth = Math.max(maxWidth - NOTE_INDENT.length, 20);
+      lines.push(...wrapText(clean(note), noteWidth).map((l) => `${NOTE_INDENT}${l}`));
+    }
+  });
   return lines;
 }
 
@@ -99,7 +118,7 @@ export function renderStatus(workflowId: string, status: HandoffStatus, width: n
       ? `${status.role} (${status.roleId})`
       : status.role;
   const fields = renderTable(
-    [{ header: 'FIELD' }, { header: 'VALUE', flex: true, min: 20 }],
+    [{ header: 'FIELD' }, { header: 'VALUE', shrink: 1, min: 20 }],
     [
       ['Handoff', workflowId],
       ['State', status.state],
@@ -113,16 +132,16 @@ export function renderStatus(workflowId: string, status: HandoffStatus, width: n
     width,
     { header: false },
   );
+  // A problem is a sentence: it gets the full width on its own line under the invitee, not a narrow column.
   const invitees = status.invitees.length
     ? renderTable(
         [
-          { header: 'EMAIL', flex: true, min: 16 },
+          { header: 'EMAIL', shrink: 1, min: 16 },
           { header: 'STATUS' },
-          { header: 'INVITE ID', flex: true, min: 14 },
+          { header: 'INVITE ID', shrink: 2, min: 14 },
           { header: 'EXPIRES' },
           { header: 'REMINDERS' },
           { header: 'RENEWALS' },
-          { header: 'PROBLEM', flex: true, min: 16 },
         ],
         status.invitees.map((i) => [
           i.email,
@@ -131,18 +150,18 @@ export function renderStatus(workflowId: string, status: HandoffStatus, width: n
           isoSeconds(i.expiresAt),
           i.remindersSent,
           i.renewals,
-          i.problem,
         ]),
         width,
+        { notes: status.invitees.map((i) => (i.problem ? `problem: ${i.problem}` : null)) },
       )
     : ['(no invitees yet)'];
   const audit = status.audit.length
     ? renderTable(
         [
           { header: 'TIME' },
-          { header: 'EVENT', flex: true, min: 14 },
-          { header: 'ACTOR', flex: true, min: 10 },
-          { header: 'DETAIL', flex: true, min: 20 },
+          { header: 'EVENT', shrink: 2, min: 14 },
+          { header: 'ACTOR', shrink: 3, min: 10 },
+          { header: 'DETAIL', shrink: 1, min: 20 },
         ],
         status.audit.map((a) => [isoSeconds(a.at), a.event, a.actor, a.detail]),
         width,
@@ -176,11 +195,12 @@ function nextSteps(workflowId: string, status: HandoffStatus): string[] {
 export function renderList(summaries: HandoffSummary[], width: number): string[] {
   return renderTable(
     [
-      { header: 'ID', flex: true, min: 20 },
+      // One line per handoff, ids whole: the list is for grep and copy-paste; only the customers wrap.
+      { header: 'ID' },
       { header: 'STATE' },
-      { header: 'SITE', flex: true, min: 14 },
-      { header: 'PROJECT', flex: true, min: 10 },
-      { header: 'CUSTOMERS', flex: true, min: 20 },
+      { header: 'SITE' },
+      { header: 'PROJECT' },
+      { header: 'CUSTOMERS', shrink: 1, min: 24, breakWords: false },
     ],
     summaries.map((s) => [
       s.workflowId,

@@ -48,16 +48,20 @@ async function connect(): Promise<{ client: Client; namespace: string; close: ()
   }
 }
 
+/** The terminal's width (or COLUMNS); piped output is not wrapped, so each row stays one greppable line. */
+function outputWidth(): number {
+  const columns = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? Math.max(columns, 60) : Infinity;
+}
+
 /** Runs one command line (the arguments after the program name) and returns its exit code. */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   let connection: Promise<{ client: Client; namespace: string; close: () => Promise<void> }> | undefined;
-  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
   const program = buildProgram({
     out: io.out,
     err: io.err,
     stdin: io.stdin ?? process.stdin,
-    // Piped output is not wrapped to a terminal: 120 keeps it readable in a log or a pager.
-    width: Math.max(columns ?? 120, 60),
+    width: outputWidth(),
     temporal: () => (connection ??= connect()),
   });
   try {
