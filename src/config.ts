@@ -1,7 +1,10 @@
 // Worker settings from documented environment variables. Temporal's own connection settings are not here:
 // they come from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles).
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
+import { EncryptionCodec, parseEncryptionKeys, type EncryptionKey } from './codec/payload-encryption';
 
 export const DEFAULT_TASK_QUEUE = 'site-handoff';
 
@@ -29,6 +32,7 @@ export interface WixSettings {
 
 export interface WorkerSettings {
   taskQueue: string;
+  encryptionKeys?: EncryptionKey[];
   wix: WixSettings;
   /** Workflows kept in the worker's cache (default: the SDK's, sized from memory); 0 turns caching off. */
   maxCachedWorkflows?: number;
@@ -91,6 +95,33 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
   ) {
     problems.push(`HANDOFF_MAX_CACHED_WORKFLOWS must be a whole number, 0 or more, got "${rawCache}"`);
   }
+  const encryptionKeys = readEncryptionKeys(env, problems);
   if (problems.length) throw new ConfigError(problems);
-  return { taskQueue: readTaskQueue(env), wix, maxCachedWorkflows };
+  return { taskQueue: readTaskQueue(env), wix, maxCachedWorkflows, encryptionKeys };
+}
+
+/** Where `npm start` keeps the key it generates for its embedded server, so restarts can still decrypt. */
+export const localKeyFile = (env: NodeJS.ProcessEnv): string =>
+  path.resolve(env.HANDOFF_DATA_DIR?.trim() || '.data', 'encryption-keys');
+
+/**
+ * Payload encryption keys: HANDOFF_ENCRYPTION_KEYS, else the key file `npm start` made for its embedded server;
+ * undefined means payloads are stored in clear.
+ */
+export function readEncryptionKeys(env: NodeJS.ProcessEnv, problems: string[]): EncryptionKey[] | undefined {
+  let raw = env.HANDOFF_ENCRYPTION_KEYS?.trim();
+  const file = localKeyFile(env);
+  if (!raw && existsSync(file)) raw = readFileSync(file, 'utf8').trim();
+  if (!raw) return undefined;
+  try {
+    return parseEncryptionKeys(raw);
+  } catch (err) {
+    problems.push((err as Error).message);
+    return undefined;
+  }
+}
+
+/** The data converter every client and worker of a deployment must share. */
+export function dataConverterFor(keys: EncryptionKey[] | undefined): DataConverter {
+  return keys ? { payloadCodecs: [new EncryptionCodec(keys)] } : {};
 }

@@ -13,6 +13,8 @@ export interface HandoffWorkerOptions {
   /** Tests pass a prebuilt bundle; production bundles `workflows/` at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'shutdownGraceTime'>>;
+  /** Payload encryption: must match the clients'. */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 /** The two workers a site-handoff process runs: handoff workflows, and the rate-limited Wix activities. */
@@ -26,6 +28,7 @@ export class HandoffWorkers {
     const common = {
       connection: options.connection,
       namespace: options.namespace ?? 'default',
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
       ...(options.tuning?.shutdownGraceTime !== undefined
         ? { shutdownGraceTime: options.tuning.shutdownGraceTime }
         : {}),

@@ -1,10 +1,21 @@
 // `npm start`: the whole service on embedded defaults — Temporal dev server (unless TEMPORAL_ADDRESS is set),
 // the Wix simulator in sandbox mode (unless WIX_API_KEY is set), the workers and the HTTP API.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { buildApi } from './api/server';
-import { ConfigError, loadDotEnv, readTaskQueue, readWixSettings, type WixSettings } from './config';
+import {
+  ConfigError,
+  dataConverterFor,
+  loadDotEnv,
+  localKeyFile,
+  readEncryptionKeys,
+  readTaskQueue,
+  readWixSettings,
+  type WixSettings,
+} from './config';
 import { startDevServer, type DevServer } from './dev-server';
 import { HandoffWorkers } from './handoff-worker';
 import { createMetrics, instrumentWix } from './metrics';
@@ -26,6 +37,13 @@ const list = (raw: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** A key for the embedded server's payloads, made once and kept beside its data so restarts can decrypt. */
+function ensureLocalKey(file: string): void {
+  if (existsSync(file)) return;
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `local-1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+}
+
 async function main(): Promise<void> {
   loadDotEnv();
   // Worker lifecycle chatter stays out of the way unless asked for.
@@ -41,6 +59,10 @@ async function main(): Promise<void> {
   const simulatorPort = port('WIX_SIMULATOR_PORT', 8787, problems);
   const sandbox = !env.WIX_API_KEY?.trim();
   const live: WixSettings | undefined = sandbox ? undefined : readWixSettings(env, problems);
+  if (!env.TEMPORAL_ADDRESS?.trim() && !env.HANDOFF_ENCRYPTION_KEYS?.trim())
+    ensureLocalKey(localKeyFile(env));
+  const encryptionKeys = readEncryptionKeys(env, problems);
+  const dataConverter = dataConverterFor(encryptionKeys);
   const webhookSecrets = list(env.HANDOFF_WEBHOOK_SECRET);
   const apiTokens = list(env.HANDOFF_API_TOKEN);
   if (problems.length) throw new ConfigError(problems);
@@ -91,6 +113,7 @@ async function main(): Promise<void> {
       taskQueue,
       wix: instrumentWix(wix, metrics),
       wixCallsPerMinute: live?.callsPerMinute ?? 200,
+      dataConverter,
     });
     const running = workers.run();
     stops.push(async () => {
@@ -98,7 +121,7 @@ async function main(): Promise<void> {
       await running;
     });
 
-    const temporal = await connectClient();
+    const temporal = await connectClient(dataConverter);
     stops.push(() => temporal.close());
     const api = buildApi({
       client: temporal.client,

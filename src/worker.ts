@@ -1,7 +1,7 @@
 // `npm run worker`: a handoff worker against the Temporal cluster from envconfig and the live Wix API.
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { ConfigError, loadDotEnv, loadWorkerSettings } from './config';
+import { ConfigError, dataConverterFor, loadDotEnv, loadWorkerSettings } from './config';
 import { HandoffWorkers } from './handoff-worker';
 import { WixClient } from './wix/wix-client';
 
@@ -26,9 +26,15 @@ async function main(): Promise<void> {
     taskQueue: settings.taskQueue,
     wix,
     wixCallsPerMinute: settings.wix.callsPerMinute,
+    dataConverter: dataConverterFor(settings.encryptionKeys),
     tuning:
       settings.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.maxCachedWorkflows } : {},
   });
+  if (!settings.encryptionKeys) {
+    console.warn(
+      'WARNING: HANDOFF_ENCRYPTION_KEYS is not set: customer emails are stored in Temporal history in clear',
+    );
+  }
   console.log(
     `site-handoff worker: task queue "${settings.taskQueue}", namespace "${namespace ?? 'default'}", Wix at ${settings.wix.baseUrl}`,
   );

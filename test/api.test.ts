@@ -6,7 +6,8 @@ import { buildApi } from '../src/api/server';
 import { signWebhook } from '../src/api/webhook-signature';
 import { createMetrics } from '../src/metrics';
 import type { HandoffStatus } from '../workflows/handoff-types';
-import { startDevServerEnv, workflowBundle } from './support/temporal';
+import { TEST_DATA_CONVERTER, startDevServerEnv, workflowBundle } from './support/temporal';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
 
 const OWNER = 'owner@customer.example';
@@ -258,4 +259,45 @@ test('the worker restarted mid-flight loses nothing: an event taken while no wor
   });
   expect(h.sim.emailCount(OWNER)).toBe(1);
   expect(h.sim.emailCount(PARTNER)).toBe(1);
+});
+
+test('the codec endpoint decodes payloads for the Temporal Web UI, for staff and allowed origins only', async () => {
+  h = await createHarness(env);
+  const codec = TEST_DATA_CONVERTER.payloadCodecs![0];
+  api = buildApi({
+    client: env.client,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    webhookSecrets: [],
+    apiTokens: ['staff-token-1'],
+    codec,
+    codecCorsOrigins: ['http://127.0.0.1:8233'],
+  });
+  await api.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+  const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload({ email: OWNER })]);
+  const body = {
+    payloads: [
+      {
+        metadata: Object.fromEntries(
+          Object.entries(encrypted.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+        ),
+        data: Buffer.from(encrypted.data!).toString('base64'),
+      },
+    ],
+  };
+  expect((await call('POST', '/codec/decode', body)).status).toBe(401);
+  const response = await fetch(`${base}/codec/decode`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: 'Bearer staff-token-1',
+      origin: 'http://127.0.0.1:8233',
+    },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
+  const decoded = (await response.json()) as { payloads: { data: string }[] };
+  expect(JSON.parse(Buffer.from(decoded.payloads[0].data, 'base64').toString())).toEqual({ email: OWNER });
 });

@@ -1,6 +1,7 @@
 // The customer handoff on Temporal's time-skipping server, against the Wix simulator over HTTP.
 // Every test checks what an agency would: the emails the customer got and the handoff's status.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WixClient } from '../src/wix/wix-client';
 import { HandoffAlreadyFinished, InvalidHandoffRequest } from '../src/handoff-client';
@@ -53,6 +54,11 @@ test('the customer accepts after the second reminder: 1 invite + 2 reminders, th
     expect(final.nextReminderAt).toBeNull();
     expect(events(final, 'accepted')).toHaveLength(1);
     await maybeRecordHistory(handle, 'accepted-after-reminders');
+
+    // Personal data and secrets never sit in Temporal history in clear.
+    const history = Buffer.from(temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+    expect(history.includes(OWNER)).toBe(false);
+    expect(history.includes(h.apiKey)).toBe(false);
   });
   // No reminder after acceptance, however long we wait.
   await env.sleep('30 days');

@@ -2,7 +2,7 @@
 // Record anew (RECORD_HISTORIES=1 npm test -- customer-handoff) only for changes guarded by patched().
 import { Worker } from '@temporalio/worker';
 import { recordedHistories } from './support/histories';
-import { workflowBundle } from './support/temporal';
+import { TEST_DATA_CONVERTER, workflowBundle } from './support/temporal';
 
 const histories = recordedHistories();
 
@@ -13,5 +13,8 @@ test('histories are committed for the main lifecycles', () => {
 });
 
 test.each(histories.map((h) => [h.name, h.history] as const))('replays %s', async (_name, history) => {
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle(), dataConverter: TEST_DATA_CONVERTER },
+    history,
+  );
 });

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startTimeSkippingEnv, workflowBundle } from './support/temporal';
+import { TEST_ENCRYPTION_KEYS_ENV, startTimeSkippingEnv, workflowBundle } from './support/temporal';
 import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
 
 const OWNER = 'owner@customer.example';
@@ -47,6 +47,7 @@ function startWorkerProcess(): { process: ChildProcess; output: () => string } {
       WIX_API_KEY: h.apiKey,
       WIX_ACCOUNT_ID: h.accountId,
       WIX_TIMEOUT_MS: '600000',
+      HANDOFF_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS_ENV,
       // No sticky cache: the time-skipping server would keep routing tasks to the killed worker.
       HANDOFF_MAX_CACHED_WORKFLOWS: '0',
     },

@@ -2,6 +2,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
+import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import {
   HandoffAlreadyFinished,
@@ -31,6 +32,10 @@ export interface ApiOptions {
   /** Bearer tokens accepted on staff routes (several during a rotation); none = staff routes open. */
   apiTokens: string[];
   metrics?: HandoffMetrics;
+  /** Payload codec served at /codec/encode and /codec/decode for the Temporal Web UI (staff only). */
+  codec?: PayloadCodec;
+  /** Web UI origins allowed to call the codec endpoint from the browser. */
+  codecCorsOrigins?: string[];
   /** Request log; off in tests. */
   logger?: boolean;
 }
@@ -205,6 +210,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     return reply.status(202).send({ accepted: true });
   });
 
+  if (options.codec) registerCodecRoutes(app, options.codec, options.codecCorsOrigins ?? [], staffOnly);
+
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)
@@ -240,4 +247,51 @@ function registerStateGauge(options: ApiOptions, indexed: () => Promise<boolean>
       }
     },
   });
+}
+
+type JsonPayload = { metadata?: Record<string, string>; data?: string };
+
+/** The Temporal codec server protocol: base64 payloads in, base64 payloads out, for the Web UI to show decoded data. */
+function registerCodecRoutes(
+  app: FastifyInstance,
+  codec: PayloadCodec,
+  origins: string[],
+  staffOnly: (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void,
+): void {
+  const fromJson = (p: JsonPayload): Payload => ({
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+    ),
+    data: Buffer.from(p.data ?? '', 'base64'),
+  });
+  const toJson = (p: Payload): JsonPayload => ({
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    ),
+    data: Buffer.from(p.data ?? []).toString('base64'),
+  });
+  const cors = (request: FastifyRequest, reply: FastifyReply): void => {
+    const origin = request.headers.origin;
+    if (origin && origins.includes(origin)) {
+      void reply
+        .header('access-control-allow-origin', origin)
+        .header('access-control-allow-credentials', 'true')
+        .header('access-control-allow-headers', 'content-type,x-namespace,authorization')
+        .header('vary', 'origin');
+    }
+  };
+  for (const action of ['encode', 'decode'] as const) {
+    app.options(`/codec/${action}`, (request, reply) => {
+      cors(request, reply);
+      void reply.status(204).send();
+    });
+    app.post(`/codec/${action}`, { preHandler: staffOnly }, async (request, reply) => {
+      cors(request, reply);
+      const body = (request.body as { json?: { payloads?: unknown } } | undefined)?.json;
+      if (!body || !Array.isArray(body.payloads)) throw new HttpError(400, 'Send {"payloads": [...]}');
+      const payloads = (body.payloads as JsonPayload[]).map(fromJson);
+      const result = action === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
+      return reply.send({ payloads: result.map(toJson) });
+    });
+  }
 }

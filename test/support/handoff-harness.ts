@@ -7,7 +7,7 @@ import { WixClient } from '../../src/wix/wix-client';
 import { WixSimulator, type WixSimulatorOptions } from '../../src/wix/wix-simulator';
 import { customerHandoff, statusQuery } from '../../workflows/customer-handoff';
 import type { HandoffStatus } from '../../workflows/handoff-types';
-import { workflowBundle } from './temporal';
+import { TEST_DATA_CONVERTER, workflowBundle } from './temporal';
 
 export const ADMIN_ROLE = 'Admin (Co-Owner)';
 
@@ -68,6 +68,7 @@ export async function createHarness(
         taskQueue,
         wix: client,
         workflowBundle: bundle,
+        dataConverter: TEST_DATA_CONVERTER,
         // Without a cache every task also replays the whole history, which checks determinism as it goes.
         tuning: { shutdownGraceTime: '1 second', ...(stopsMidway ? { maxCachedWorkflows: 0 } : {}) },
       });
