@@ -1,7 +1,15 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { DataConverter } from '@temporalio/common';
-import { dataConverterFor, readEncryptionKeys } from './config';
+import { ConfigError, dataConverterFor, readEncryptionKeys } from './config';
+
+/** The deployment's data converter from the environment; a malformed key stops here rather than going unencrypted. */
+function dataConverterFromEnv(): DataConverter {
+  const problems: string[] = [];
+  const keys = readEncryptionKeys(process.env, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return dataConverterFor(keys);
+}
 
 /**
  * A Temporal client configured the standard way (@temporalio/envconfig): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
@@ -9,7 +17,7 @@ import { dataConverterFor, readEncryptionKeys } from './config';
  * which is where `npm start` runs its embedded dev server. Payload encryption follows HANDOFF_ENCRYPTION_KEYS.
  */
 export async function connectClient(
-  dataConverter: DataConverter = dataConverterFor(readEncryptionKeys(process.env, [])),
+  dataConverter: DataConverter = dataConverterFromEnv(),
 ): Promise<{ client: Client; namespace: string; close: () => Promise<void> }> {
   const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
   const connection = await Connection.connect(connectionOptions);

@@ -3,13 +3,20 @@ import { Readable } from 'node:stream';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { runCli } from '../src/cli/main';
 import type { HandoffStatus } from '../workflows/handoff-types';
-import { startDevServerEnv, workflowBundle } from './support/temporal';
+import { TEST_ENCRYPTION_KEYS_ENV, startDevServerEnv, workflowBundle } from './support/temporal';
 import { ADMIN_ROLE, createHarness, type Harness } from './support/handoff-harness';
 
 const OWNER = 'owner@customer.example';
 let env: TestWorkflowEnvironment;
 const harnesses: Harness[] = [];
 const savedEnv = { ...process.env };
+const CLI_ENV = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'HANDOFF_TASK_QUEUE',
+  'HANDOFF_ENCRYPTION_KEYS',
+  'COLUMNS',
+];
 
 beforeAll(async () => {
   [env] = await Promise.all([startDevServerEnv(), workflowBundle()]);
@@ -19,7 +26,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 afterEach(() => {
-  for (const name of ['TEMPORAL_ADDRESS', 'HANDOFF_TASK_QUEUE', 'TEMPORAL_NAMESPACE']) {
+  for (const name of CLI_ENV) {
     if (savedEnv[name] === undefined) delete process.env[name];
     else process.env[name] = savedEnv[name];
   }
@@ -32,6 +39,8 @@ async function harness(): Promise<Harness> {
   process.env.TEMPORAL_ADDRESS = env.address;
   process.env.TEMPORAL_NAMESPACE = 'default';
   process.env.HANDOFF_TASK_QUEUE = h.taskQueue;
+  // The harness's workers encrypt payloads with the test key: the CLI must share it, as it would the service's.
+  process.env.HANDOFF_ENCRYPTION_KEYS = TEST_ENCRYPTION_KEYS_ENV;
   return h;
 }
 
@@ -103,17 +112,27 @@ test('complete, status, resend, list and revoke a handoff', async () => {
     // The bare site id works as well as the handoff id.
     const table = await cli('status', h.siteId);
     expect(table.code).toBe(0);
-    console.log(table.out);
     expect(table.out).toMatch(/^State\s+pending$/m);
     expect(table.out).toMatch(new RegExp(`^${OWNER.replace('.', '\\.')}\\s+pending\\s+`, 'm'));
     expect(table.out).toMatch(/^TIME\s+EVENT\s+ACTOR\s+DETAIL$/m);
     expect(table.out).toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
     expect(table.out).not.toMatch(/\.\d{3}Z/);
+    expect(JSON.parse((await cli('status', id, '--json')).out)).toMatchObject({
+      state: 'pending',
+      siteId: h.siteId,
+    });
+    // A narrow terminal wraps the long columns instead of overflowing.
+    process.env.COLUMNS = '80';
+    const narrow = await cli('status', id);
+    delete process.env.COLUMNS;
+    expect(narrow.out.split('\n').filter((line) => line.length > 80)).toEqual([]);
+    expect(narrow.out).toMatch(/^Audit trail$/m);
 
     const resent = await cli('resend', id, '--actor', 'cli:test');
     expect(resent).toMatchObject({ code: 0, err: '' });
     await until(() => Promise.resolve(h.sim.emailCount(OWNER) === 2 || undefined), 'the resent email');
 
+    // Listed here, while this is the only pending handoff: list queries each one, and other tests stop their workers.
     const listed = await cli('list', '--state', 'pending');
     expect(listed.code).toBe(0);
     expect(listed.out).toMatch(/^ID\s+STATE\s+SITE\s+PROJECT\s+CUSTOMERS$/m);
@@ -275,4 +294,44 @@ test('unreachable Temporal exits 5, says which address was tried and prints no s
   } finally {
     delete process.env.TEMPORAL_API_KEY;
   }
+});
+
+test('a failed handoff shows its problem and recovers with retry', async () => {
+  const h = await harness();
+  const id = `handoff-${h.siteId}`;
+  // Wix answers 500 before acting: the outcome is unknown, so the handoff stops for staff instead of resending.
+  h.sim.injectFault({ count: 1, route: 'bulk', status: 500 });
+  await h.withWorker(async () => {
+    expect((await cli(...completeArgs(h))).code).toBe(0);
+    await untilState(id, 'failed');
+    const failed = await cli('status', id);
+    expect(failed.out).toMatch(/^owner@customer\.example\s+unconfirmed\s/m);
+    expect(failed.out).toMatch(/^ {4}problem: .*500/m);
+    expect(failed.out).toContain(`site-handoff retry ${id}`);
+
+    const retried = await cli('retry', id, '--actor', 'cli:test');
+    expect(retried).toMatchObject({ code: 0, err: '' });
+    const pending = await untilState(id, 'pending');
+    expect(pending.audit).toContainEqual(expect.objectContaining({ event: 'retry', actor: 'cli:test' }));
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+});
+
+test('without a worker: complete warns, and queries and updates fail fast with exit 5', async () => {
+  const h = await harness();
+  const id = `handoff-${h.siteId}`;
+  const started = await cli(...completeArgs(h));
+  expect(started.code).toBe(0);
+  expect(started.err).toContain(`no worker is polling task queue "${h.taskQueue}"`);
+  for (const args of [
+    ['status', id],
+    ['list'],
+    ['revoke', id, '--reason', 'no longer needed'],
+    ['resend', id],
+  ]) {
+    const result = await cli(...args);
+    expect({ args, code: result.code }).toEqual({ args, code: 5 });
+    expect(result.err).toMatch(/Start one \(`site-handoff worker`/);
+  }
+  expect(h.sim.emailCount(OWNER)).toBe(0);
 });

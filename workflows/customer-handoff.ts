@@ -167,10 +167,11 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
     log.warn('Handoff request refused', { request, reason });
   }
 
-  /** Feeds an event to the machine; returns the refusal reason, if any. */
-  function feed(event: HandoffEvent): string | undefined {
+  /** Feeds an event to the machine; returns the refusal reason, if any. `cause` is audited before the state change. */
+  function feed(event: HandoffEvent, cause?: Omit<AuditEntry, 'at'>): string | undefined {
     const reason = refusalReason(snapshot, event);
     if (reason) return reason;
+    if (cause) record(cause.event, cause.actor, cause.detail);
     const before = stateOf(snapshot);
     snapshot = applyEvent(snapshot, event);
     const after = stateOf(snapshot);
@@ -267,41 +268,55 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
           return record('projectCompleted repeated: nothing new', 'project-tool');
         }
         const event: HandoffEvent = { type: 'PROJECT_COMPLETED', project, policy, at };
-        const reason = feed(event);
-        if (reason) return refuse('projectCompleted', reason, 'project-tool');
-        return record('projectCompleted', 'project-tool', `invite ${project.customerEmails.join(', ')}`);
+        const cause = {
+          event: 'projectCompleted',
+          actor: 'project-tool',
+          detail: `invite ${project.customerEmails.join(', ')}`,
+        };
+        const reason = feed(event, cause);
+        if (reason) refuse('projectCompleted', reason, 'project-tool');
+        return;
       }
       case 'revoke': {
         const actor = String(message.request?.actor ?? 'unknown');
         const why = typeof message.request?.reason === 'string' ? message.request.reason.trim() : '';
         const reason = why
-          ? feed({ type: 'REVOKE_REQUESTED', at, reason: why, actor })
+          ? feed(
+              { type: 'REVOKE_REQUESTED', at, reason: why, actor },
+              { event: 'revoke requested', actor, detail: why },
+            )
           : 'revoke needs a non-empty "reason"';
         if (message.id !== undefined) settledInbound.set(message.id, reason ?? null);
-        if (reason) return refuse('revoke', reason, actor);
-        return record('revoke requested', actor, why);
+        if (reason) refuse('revoke', reason, actor);
+        return;
       }
       case 'accepted': {
         const actor = String(message.notice?.actor ?? 'unknown');
         const email = typeof message.notice?.email === 'string' ? normaliseEmail(message.notice.email) : '';
-        const reason = feed({ type: 'ACCEPTED', email, at, actor, accountId: message.notice?.accountId });
-        if (reason) return refuse('accepted', reason, actor);
-        return record('accepted', actor, email);
+        const reason = feed(
+          { type: 'ACCEPTED', email, at, actor, accountId: message.notice?.accountId },
+          { event: 'accepted', actor, detail: email },
+        );
+        if (reason) refuse('accepted', reason, actor);
+        return;
       }
       case 'resend': {
         const actor = String(message.request?.actor ?? 'unknown');
         const email = typeof message.request?.email === 'string' ? message.request.email : undefined;
-        const reason = feed({ type: 'RESEND_REQUESTED', at, actor, ...(email ? { email } : {}) });
+        const reason = feed(
+          { type: 'RESEND_REQUESTED', at, actor, ...(email ? { email } : {}) },
+          { event: 'resend requested', actor, detail: email },
+        );
         if (message.id !== undefined) settledInbound.set(message.id, reason ?? null);
-        if (reason) return refuse('resend', reason, actor);
-        return record('resend requested', actor, email);
+        if (reason) refuse('resend', reason, actor);
+        return;
       }
       case 'retry': {
         const actor = String(message.request?.actor ?? 'unknown');
-        const reason = feed({ type: 'RETRY', at, actor });
+        const reason = feed({ type: 'RETRY', at, actor }, { event: 'retry', actor });
         if (reason) return refuse('retry', reason, actor);
         retryNotBefore = 0;
-        return record('retry', actor);
+        return;
       }
     }
   }
@@ -372,8 +387,16 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
     const fresh = accounts.filter((a) => !known.has(a));
     if (fresh.length === 1 && candidates.length === 1 && !reportedAccountIds.has(fresh[0])) {
       const email = candidates[0].email;
-      feedOwn({ type: 'ACCEPTED', email, at: Date.now(), actor: WIX_ACTOR, accountId: fresh[0] });
-      record('accepted', WIX_ACTOR, `${email} is now Wix contributor ${fresh[0]}`);
+      const cause = {
+        event: 'accepted',
+        actor: WIX_ACTOR,
+        detail: `${email} is now Wix contributor ${fresh[0]}`,
+      };
+      const reason = feed(
+        { type: 'ACCEPTED', email, at: Date.now(), actor: WIX_ACTOR, accountId: fresh[0] },
+        cause,
+      );
+      if (reason) log.error('Invite machine refused a workflow event', { type: 'ACCEPTED', reason });
       return;
     }
     const unreported = fresh.filter((a) => !reportedAccountIds.has(a));

@@ -323,7 +323,7 @@ export const inviteMachine = setup({
       const problem =
         event.outcome === 'refused'
           ? event.reason
-          : `${event.reason}. Wix may have sent the invite; its id is unknown, so it is not sent again automatically`;
+          : `${event.reason.replace(/\.+$/, '')}. Wix may have sent the invite; its id is unknown, so it is not sent again automatically`;
       return {
         failure: event.reason,
         invitees: context.invitees.map((i) =>

@@ -19,6 +19,7 @@ import type { HandoffState } from '../../workflows/handoff-types';
 import { EXIT_CODES_HELP, UsageError } from './errors';
 import { renderList, renderStatus } from './format';
 import { readProjectCompleted, type CompleteFlags } from './payload';
+import { NoWorker, hasWorker, requireWorker, taskQueueOf } from './workers';
 
 /** Kept in step with HandoffState (the compiler checks every entry is one). */
 const STATES: HandoffState[] = [
@@ -81,6 +82,15 @@ export function buildProgram(ctx: CliContext): Command {
   };
   const printJson = (value: unknown): void => ctx.out(`${JSON.stringify(value, null, 2)}\n`);
   const isJson = (cmd: Command): boolean => cmd.optsWithGlobals<{ json?: boolean }>().json === true;
+  /** Signals queue up without a worker: say so, since a wrong HANDOFF_TASK_QUEUE looks just like this. */
+  const warnWithoutWorker = async (client: Client, namespace: string, taskQueue: string, what: string) => {
+    if (!(await hasWorker(client, namespace, taskQueue))) {
+      ctx.err(
+        `warning: no worker is polling task queue "${taskQueue}": ${what} waits until one runs ` +
+          '(`site-handoff worker` or `npm start`, with the same HANDOFF_TASK_QUEUE).\n',
+      );
+    }
+  };
 
   const program = new Command('site-handoff')
     .description(
@@ -144,6 +154,7 @@ export function buildProgram(ctx: CliContext): Command {
       // Without the attribute at start, `list --state` filtered on the server would never find this handoff.
       const withSearchAttribute = await hasHandoffSearchAttribute(client, namespace);
       const result = await completeProject(client, payload, { taskQueue, withSearchAttribute });
+      await warnWithoutWorker(client, namespace, taskQueue, 'the handoff');
       if (isJson(cmd)) return printJson({ ...result, started: !running, taskQueue });
       const { project: sent } = result;
       print([
@@ -163,7 +174,8 @@ export function buildProgram(ctx: CliContext): Command {
     .argument('<id>', 'handoff id (handoff-<siteId>) or the bare site id')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const workflowId = toWorkflowId(id);
-      const { client } = await ctx.temporal();
+      const { client, namespace } = await ctx.temporal();
+      await requireWorker(client, namespace, workflowId, 'only a worker can answer the status query');
       const status = await getHandoffStatus(client, workflowId);
       if (!status) throw new HandoffNotFound(workflowId);
       if (isJson(cmd)) return printJson(status);
@@ -177,6 +189,10 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--limit <n>', 'at most this many', wholeNumber(1), 50)
     .action(async (opts: { state?: HandoffState; limit: number }, cmd: Command) => {
       const { client, namespace } = await ctx.temporal();
+      const taskQueue = readTaskQueue(process.env);
+      if (!(await hasWorker(client, namespace, taskQueue))) {
+        throw new NoWorker(taskQueue, 'list asks every handoff for its status, and only a worker can answer');
+      }
       const summaries = await listHandoffs(client, { namespace, state: opts.state, limit: opts.limit });
       if (isJson(cmd)) return printJson(summaries);
       if (!summaries.length) {
@@ -192,7 +208,13 @@ export function buildProgram(ctx: CliContext): Command {
     .requiredOption('--reason <text>', 'why, for the audit trail')
     .option('--actor <name>', 'who asks, for the audit trail', defaultActor())
     .action(async (id: string, opts: { reason: string; actor: string }, cmd: Command) => {
-      const { client } = await ctx.temporal();
+      const { client, namespace } = await ctx.temporal();
+      await requireWorker(
+        client,
+        namespace,
+        toWorkflowId(id),
+        'only a worker can take the revoke; nothing was sent',
+      );
       const status = await revokeHandoff(client, id, { reason: opts.reason, actor: opts.actor });
       if (isJson(cmd)) return printJson(status);
       const workflowId = toWorkflowId(id);
@@ -211,7 +233,13 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--email <email>', 'only this invitee (default: every pending invitee)')
     .option('--actor <name>', 'who asks, for the audit trail', defaultActor())
     .action(async (id: string, opts: { email?: string; actor: string }, cmd: Command) => {
-      const { client } = await ctx.temporal();
+      const { client, namespace } = await ctx.temporal();
+      await requireWorker(
+        client,
+        namespace,
+        toWorkflowId(id),
+        'only a worker can take the resend; nothing was sent',
+      );
       const request = { actor: opts.actor, ...(opts.email !== undefined ? { email: opts.email } : {}) };
       const status = await resendHandoff(client, id, request);
       if (isJson(cmd)) return printJson(status);
@@ -228,9 +256,10 @@ export function buildProgram(ctx: CliContext): Command {
     .argument('<id>', 'handoff id (handoff-<siteId>) or the bare site id')
     .option('--actor <name>', 'who asks, for the audit trail', defaultActor())
     .action(async (id: string, opts: { actor: string }, cmd: Command) => {
-      const { client } = await ctx.temporal();
+      const { client, namespace } = await ctx.temporal();
       const workflowId = toWorkflowId(id);
       await retryHandoff(client, id, opts.actor);
+      await warnWithoutWorker(client, namespace, await taskQueueOf(client, workflowId), 'the retry');
       if (isJson(cmd)) return printJson({ workflowId, retryRequested: true, actor: opts.actor });
       print([
         `Retry sent to ${workflowId}.`,

@@ -7,6 +7,7 @@ import {
   HandoffRequestRefused,
   InvalidHandoffRequest,
 } from '../handoff-client';
+import { NoWorker } from './workers';
 
 export const EXIT = {
   ok: 0,
@@ -24,7 +25,7 @@ Exit codes:
   2  bad usage or invalid input (every problem is listed)
   3  no handoff with that id
   4  the handoff refused the request (the reason is printed)
-  5  cannot reach Temporal`;
+  5  cannot reach Temporal, or no worker is running to answer`;
 
 /** Wrong command line or unreadable input, found before anything was sent. */
 export class UsageError extends Error {
@@ -61,6 +62,7 @@ export class TemporalUnreachable extends Error {
   }
 }
 
+const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
 const GRPC_UNAUTHENTICATED = 16;
 const GRPC_PERMISSION_DENIED = 7;
@@ -140,6 +142,19 @@ export function reportError(err: unknown, io: ErrorSink, debug: boolean): number
         ? 'Check TEMPORAL_API_KEY, TEMPORAL_NAMESPACE and the TLS settings for that server.'
         : 'Is `npm start` running, or is TEMPORAL_ADDRESS set?',
     );
+    return EXIT.unreachable;
+  }
+  if (err instanceof NoWorker) {
+    line(`error: ${err.message}.`);
+    line(
+      'Start one (`site-handoff worker`, or `npm start` for the whole service) with the same HANDOFF_TASK_QUEUE, ' +
+        'then run the command again.',
+    );
+    return EXIT.unreachable;
+  }
+  if (grpcCode(err) === GRPC_DEADLINE_EXCEEDED) {
+    line(`error: Temporal timed out waiting for an answer: ${messageOf(err)}`);
+    line("Is a worker running (`site-handoff worker` or `npm start`) for this handoff's task queue?");
     return EXIT.unreachable;
   }
   if (isUnavailable(err)) {

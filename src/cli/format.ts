@@ -4,10 +4,7 @@ import { FINAL_STATES, type HandoffStatus } from '../../workflows/handoff-types'
 
 export interface Column {
   header: string;
-  /**
-   * May be narrowed and wrapped onto more lines when the table is wider than `maxWidth`; the lowest number
-   * gives up width first.
-   */
+  /** Wraps to fit `maxWidth`, lowest number first, so ids stay whole while prose wraps. */
   shrink?: number;
   /** Narrowest a shrinking column gets. */
   min?: number;
@@ -37,12 +34,12 @@ export function clean(value: Cell): string {
   return text === '' ? EMPTY : text;
 }
 
-/** Breaks after spaces, commas, hyphens, slashes and '@', and mid-word only when a word is wider than the cell. */
+/** Breaks after spaces, commas, dots, hyphens, slashes and '@', and mid-word only when a word is wider than the cell. */
 export function wrapText(text: string, width: number, breakWords = true): string[] {
   if (text.length <= width) return [text];
   const lines: string[] = [];
   let line = '';
-  for (const piece of text.split(/(?<=[ ,/@-])/)) {
+  for (const piece of text.split(/(?<=[ ,./@-])/)) {
     if ((line + piece).trimEnd().length <= width) {
       line += piece;
       continue;
@@ -58,10 +55,7 @@ export function wrapText(text: string, width: number, breakWords = true): string
   return lines.length ? lines : [''];
 }
 
-/**
- * Aligned columns that fit `maxWidth` by wrapping shrinkable columns; `notes` (one per row, optional) print
- * under their row, indented, for text too long for a column.
- */
+/** Aligned columns fitted to `maxWidth`; a row's note (a long sentence) prints under it at full width. */
 export function renderTable(
   columns: Column[],
   rows: Cell[][],
@@ -93,7 +87,9 @@ export function renderTable(
     const wrapped = row.map((cell, i) => wrapText(cell, widths[i], columns[i].breakWords ?? true));
     const height = Math.max(...wrapped.map((w) => w.length));
     for (let n = 0; n < height; n++) {
-      const parts = wrapped.map((w, i) => (i === wrapped.length - 1 ? (w[n] ?? '') : (w[n] ?? '').padEnd(widths[i])));
+      const parts = wrapped.map((w, i) =>
+        i === wrapped.length - 1 ? (w[n] ?? '') : (w[n] ?? '').padEnd(widths[i]),
+      );
       lines.push(parts.join(GAP).trimEnd());
     }
   };
@@ -136,9 +132,9 @@ export function renderStatus(workflowId: string, status: HandoffStatus, width: n
   const invitees = status.invitees.length
     ? renderTable(
         [
-          { header: 'EMAIL', shrink: 1, min: 16 },
+          { header: 'EMAIL', shrink: 1, min: 12 },
           { header: 'STATUS' },
-          { header: 'INVITE ID', shrink: 2, min: 14 },
+          { header: 'INVITE ID', shrink: 2, min: 13 },
           { header: 'EXPIRES' },
           { header: 'REMINDERS' },
           { header: 'RENEWALS' },

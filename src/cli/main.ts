@@ -1,6 +1,7 @@
 // Entry point of the `site-handoff` command: runCli returns the exit code, so tests run it in-process.
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { Client } from '@temporalio/client';
+import { loadDotEnv, readEncryptionKeys } from '../config';
 import { connectClient } from '../temporal-connection';
 import { buildProgram } from './commands';
 import { TemporalUnreachable, UsageError, isCredentialsError, reportError } from './errors';
@@ -37,6 +38,15 @@ async function connect(): Promise<{ client: Client; namespace: string; close: ()
     throw new UsageError(
       `the Temporal connection settings are invalid: ${err instanceof Error ? err.message : String(err)}`,
       'Check TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, the TLS settings and the Temporal config profile.',
+    );
+  }
+  // connectClient would quietly fall back to clear payloads, which the service could not read back.
+  const keyProblems: string[] = [];
+  readEncryptionKeys(process.env, keyProblems);
+  if (keyProblems.length) {
+    throw new UsageError(
+      keyProblems.join('; '),
+      'Use the same HANDOFF_ENCRYPTION_KEYS as the service (openssl rand -base64 32 makes a key).',
     );
   }
   try {
@@ -81,6 +91,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
 
 /** `node bin/site-handoff.js …` and `ts-node src/cli/main.ts …`. */
 export function main(): void {
+  // The same .env as `npm start` and the worker, so the CLI finds their Temporal, task queue and keys.
+  loadDotEnv();
   runCli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
