@@ -13,7 +13,7 @@ import {
   retrySignal,
 } from '../workflows/customer-handoff';
 import type { HandoffStatus } from '../workflows/handoff-types';
-import { startTimeSkippingEnv, workflowBundle } from './support/temporal';
+import { capturedLogs, startTimeSkippingEnv, workflowBundle } from './support/temporal';
 import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
 import { maybeRecordHistory } from './support/histories';
 
@@ -86,7 +86,7 @@ test('revoke while pending calls Revoke Invite once per pending invite and ends 
     await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invites');
     await handle.signal(revokeSignal, { reason: 'customer cancelled the contract', actor: 'staff:ana' });
     const result = await handle.result();
-    await maybeRecordHistory(handle, 'revoked-while-pending');
+    await maybeRecordHistory(handle, 'revoked-with-contributor-check');
     return result;
   });
   expect(final.state).toBe('revoked');
@@ -97,6 +97,23 @@ test('revoke while pending calls Revoke Invite once per pending invite and ends 
   expect(h.sim.emailCount(OWNER)).toBe(1);
   expect(h.sim.emailCount(PARTNER)).toBe(1);
   expect(final.audit.find((a) => a.event === 'revoke requested')).toMatchObject({ actor: 'staff:ana' });
+});
+
+test('revoked means out: a contributor who got in before the revoke is reported to staff', async () => {
+  const final = await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId, { customerEmails: [OWNER, PARTNER] }));
+    const pending = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invites');
+    // The customer accepts; with two invitees the handoff cannot tell who, so nobody is marked accepted yet.
+    const { accountId } = h.sim.acceptInvite(inviteIdOf(pending, OWNER));
+    await handle.signal(revokeSignal, { reason: 'contract cancelled', actor: 'staff:ana' });
+    const result = await handle.result();
+    expect(result.alerts).toEqual([expect.stringContaining(accountId)]);
+    return result;
+  });
+  expect(final.state).toBe('revoked');
+  expect(final.invitees.map((i) => i.status)).toEqual(['failed', 'revoked']);
+  expect(final.invitees[0].problem).toMatch(/no longer pending/);
+  expect(h.sim.invites({ email: PARTNER })[0].status).toBe('Deleted');
 });
 
 test('a revoke after an acceptance is refused visibly and nothing is revoked', async () => {
@@ -283,6 +300,33 @@ test('a permanent Wix error makes the handoff failed; after the fix a staff retr
     expect(events(status, 'retry')).toEqual([expect.objectContaining({ actor: 'staff:ana' })]);
   });
   expect(h.sim.emailCount(OWNER)).toBe(1);
+});
+
+test('a key without permission fails the handoff; the key is in no log line, status or history', async () => {
+  const weakKey = h.sim.addApiKey({ accountId: h.accountId, permissions: [] });
+  const weak = new WixClient({
+    baseUrl: h.sim.url,
+    apiKey: weakKey,
+    accountId: h.accountId,
+    timeoutMs: 2_000,
+  });
+  const logsBefore = capturedLogs.length;
+  await h.withWorker(
+    async () => {
+      const handle = await h.complete(projectEvent(h.siteId));
+      const failed = await h.waitForStatus(handle, (s) => s.state === 'failed', 'the failure');
+      expect(failed.failure).toMatch(/403|Manage Contributors/);
+      expect(JSON.stringify(failed)).not.toContain(weakKey);
+      const history = Buffer.from(
+        temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish(),
+      );
+      expect(history.includes(weakKey)).toBe(false);
+    },
+    { wix: weak },
+  );
+  const logs = capturedLogs.slice(logsBefore);
+  expect(logs.some((line) => /403|PERMISSION_DENIED/.test(line))).toBe(true);
+  expect(logs.filter((line) => line.includes(weakKey))).toEqual([]);
 });
 
 test('an unknown role fails with the titles that exist', async () => {

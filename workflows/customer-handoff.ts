@@ -12,6 +12,7 @@ import {
   defineUpdate,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -146,6 +147,7 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
   let lastRefusal: HandoffStatus['lastRefusal'] = carried?.lastRefusal ?? null;
   let lastPollAt = carried?.lastPollAt ?? 0;
   const reportedAccountIds = new Set(carried?.reportedAccountIds ?? []);
+  const alerts: string[] = [];
   const inbox: Inbound[] = [];
   let retryNotBefore = 0;
   let nextInboundId = 0;
@@ -213,6 +215,7 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
       nextReminderAt: upcoming.length ? iso(Math.min(...upcoming)) : null,
       failure: context.failure ?? null,
       lastRefusal,
+      alerts: [...alerts],
       audit: [...audit],
     };
   }
@@ -452,6 +455,32 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
     }
   }
 
+  /**
+   * Revoked means out: a contributor with the role who is neither from before the handoff nor a known acceptance
+   * came in through an invite this handoff lost track of (or was accepted just before the revoke). Staff are told.
+   */
+  async function checkAfterRevoke(): Promise<void> {
+    const { roleId, baselineAccountIds = [], claimedAccountIds } = ctx();
+    if (!roleId) return;
+    let accounts: string[];
+    try {
+      accounts = await wixReads.findContributors({ siteId: siteId(), roleId });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      alerts.push("Could not check Wix contributors after the revoke: check the site's contributors by hand");
+      return;
+    }
+    const known = new Set([...baselineAccountIds, ...claimedAccountIds]);
+    for (const account of accounts.filter((a) => !known.has(a))) {
+      const alert =
+        `Wix account ${account} holds role ${ctx().role} on site ${siteId()} although the handoff was revoked: ` +
+        'if it should not, remove it with Wix Remove Contributor';
+      alerts.push(alert);
+      record('ALERT contributor after revoke', WIX_ACTOR, alert);
+      log.warn('Contributor found after revoke', { account });
+    }
+  }
+
   /** The next moment the pending handoff has something to do. */
   function nextWakeAt(): number {
     const { invitees, policy } = ctx();
@@ -590,6 +619,7 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
     });
     throw err;
   }
+  if (stateOf(snapshot) === 'revoked' && patched('contributor-check-after-revoke')) await checkAfterRevoke();
   // Let an in-flight revoke update see its answer before the workflow closes.
   await condition(allHandlersFinished);
   return describe();

@@ -117,5 +117,7 @@ export interface HandoffStatus {
   nextReminderAt: string | null;
   failure: string | null;
   lastRefusal: { at: string; request: string; reason: string } | null;
+  /** Things staff must look at, e.g. a contributor still on the site after a revoke. */
+  alerts: string[];
   audit: AuditEntry[];
 }

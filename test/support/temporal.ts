@@ -3,6 +3,7 @@ import {
   DefaultLogger,
   Runtime,
   bundleWorkflowCode,
+  makeTelemetryFilterString,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { temporalBinaryPath } from '../../src/temporal-binaries';
@@ -35,8 +36,19 @@ export function startDevServerEnv(searchAttributes = true): Promise<TestWorkflow
   });
 }
 
-// Worker lifecycle chatter would bury test output; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+/** Every SDK log line of this test process (worker, activities, workflows), for tests that check what is logged. */
+export const capturedLogs: string[] = [];
+
+// Worker lifecycle chatter would bury test output: only warnings and errors are kept, and captured.
+Runtime.install({
+  logger: new DefaultLogger('WARN', (entry) => {
+    capturedLogs.push(`${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {})}`);
+  }),
+  // Core's own warnings (e.g. the test server's missing capabilities) join the captured logs instead of stderr.
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }), forward: {} },
+  },
+});
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
