@@ -1,6 +1,6 @@
 // Prometheus metrics for the service: Wix traffic and outcomes are counted where the calls are made.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { WixClient } from './wix/wix-client';
+import type { ActivityDeps } from '../activities';
 import { WixApiError } from './wix/wix-errors';
 
 export interface HandoffMetrics {
@@ -48,15 +48,7 @@ export function createMetrics(): HandoffMetrics {
   };
 }
 
-type WixCalls = Pick<
-  WixClient,
-  | 'resolveRole'
-  | 'querySiteContributors'
-  | 'bulkInvite'
-  | 'resendInvite'
-  | 'revokeInvite'
-  | 'removeContributor'
->;
+type WixCalls = ActivityDeps['wix'];
 
 /** Wraps the Wix client so every call is timed and counted, without the activities knowing. */
 export function instrumentWix(wix: WixCalls, metrics: HandoffMetrics): WixCalls {

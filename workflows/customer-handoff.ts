@@ -156,6 +156,7 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
     workflowInfo().typedSearchAttributes.get(HANDOFF_STATE_ATTRIBUTE) !== undefined;
 
   const ctx = () => snapshot.context;
+  const find = (email: string) => ctx().invitees.find((i) => i.email === email);
   const siteId = () => ctx().siteId!;
 
   function record(event: string, actor: string, detail?: string): void {
@@ -434,6 +435,12 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
       retryNotBefore = at + outcome.delayMs;
       record(`${purpose} delayed`, WIX_ACTOR, `${email}: ${outcome.reason}`);
       return;
+    }
+    if (outcome.kind === 'refused' && outcome.status === 428) {
+      // "No longer pending" usually means the customer accepted since the last check (resends queue behind
+      // the rate limit): look before calling it a failure.
+      await checkAcceptance();
+      if (find(email)?.status !== 'pending') return;
     }
     if (outcome.kind === 'refused') {
       feedOwn({ type: 'RESEND_FAILED', email, at, reason: `Wix refused the ${purpose}: ${outcome.reason}` });

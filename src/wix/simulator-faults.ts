@@ -89,3 +89,89 @@ export class RateLimiter {
     return true;
   }
 }
+
+export const RANDOM_FAULT_STATUSES = [429, 500, 503, 504] as const;
+
+export const randomFaultSchema = z
+  .object({
+    probability: z.number().min(0).max(1),
+    statuses: z.array(z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(504)])).optional(),
+    hangProbability: z.number().min(0).max(1).optional(),
+    hang: z.enum(['before-processing', 'after-processing']).optional(),
+    slowMs: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).optional(),
+    seed: z.number().int().optional(),
+    routes: z.array(z.enum(FAULT_ROUTES)).optional(),
+  })
+  .strict()
+  .refine((f) => f.slowMs === undefined || f.slowMs[0] <= f.slowMs[1], {
+    message: 'slowMs must be [min, max] with min <= max',
+  })
+  .refine((f) => (f.statuses ?? RANDOM_FAULT_STATUSES).length > 0 || (f.hangProbability ?? 0) >= 1, {
+    message: 'statuses must not be empty unless every fault hangs',
+  });
+
+export type RandomFaultSpec = z.infer<typeof randomFaultSchema>;
+
+/** What a random fault did to one call, as recorded in the simulator's call log. */
+export type RandomFaultKind =
+  `random ${429 | 500 | 503 | 504}` | `random hang ${'before' | 'after'}-processing`;
+
+// mulberry32: tiny, fast and seedable, so a failing run can be replayed with the same seed.
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * Faults drawn at random per Wix call: `probability` of a fault, of which `hangProbability` hang (`hang`,
+ * default after processing) and the rest answer with one of `statuses`; `slowMs` delays every matching call.
+ */
+export class RandomFaults {
+  private readonly random: () => number;
+  private readonly statuses: readonly (429 | 500 | 503 | 504)[];
+
+  constructor(readonly spec: RandomFaultSpec) {
+    this.random = mulberry32(spec.seed ?? 1);
+    this.statuses = spec.statuses ?? RANDOM_FAULT_STATUSES;
+  }
+
+  draw(route: WixRouteName): { fault: ActiveFault; kind?: RandomFaultKind } | undefined {
+    const routes = this.spec.routes ?? ['any'];
+    if (!routes.includes('any') && !routes.includes(route)) return undefined;
+    // Always four draws per call, so one call's outcome never shifts the stream for the next.
+    const [faultRoll, hangRoll, pickRoll, slowRoll] = [
+      this.random(),
+      this.random(),
+      this.random(),
+      this.random(),
+    ];
+    const [min, max] = this.spec.slowMs ?? [0, 0];
+    const delayMs = Math.round(min + slowRoll * (max - min));
+    const delay = delayMs > 0 ? { delayMs } : {};
+    if (faultRoll >= this.spec.probability) return { fault: delay };
+    if (hangRoll < (this.spec.hangProbability ?? 0) || this.statuses.length === 0) {
+      const hang = this.spec.hang ?? 'after-processing';
+      return { fault: { ...delay, hang }, kind: `random hang ${hang}` };
+    }
+    const status =
+      this.statuses[Math.min(this.statuses.length - 1, Math.floor(pickRoll * this.statuses.length))];
+    return { fault: { ...delay, status }, kind: `random ${status}` };
+  }
+}
+
+export function parseRandomFaults(input: unknown): RandomFaultSpec {
+  const parsed = randomFaultSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || 'random faults'}: ${i.message}`)
+      .join('; ');
+    throw new Error(`invalid random faults: ${problems}`);
+  }
+  return parsed.data;
+}

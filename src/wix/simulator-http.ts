@@ -1,6 +1,7 @@
 // HTTP plumbing shared by the simulator's Wix routes and control routes: body reading, Wix-shaped errors, replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WixErrorBody, WixFieldViolation } from './wix-types';
+import { WIX_CANONICAL_NAMES } from './wix-types';
 
 export interface SimResponse {
   status: number;
@@ -8,21 +9,8 @@ export interface SimResponse {
   headers?: Record<string, string>;
 }
 
-const CANONICAL_NAMES: Record<number, string> = {
-  400: 'INVALID_ARGUMENT',
-  401: 'UNAUTHENTICATED',
-  403: 'PERMISSION_DENIED',
-  404: 'NOT_FOUND',
-  409: 'ALREADY_EXISTS',
-  428: 'FAILED_PRECONDITION',
-  429: 'RESOURCE_EXHAUSTED',
-  500: 'INTERNAL',
-  503: 'UNAVAILABLE',
-  504: 'DEADLINE_EXCEEDED',
-};
-
 export function canonicalName(status: number): string {
-  return CANONICAL_NAMES[status] ?? 'UNKNOWN';
+  return WIX_CANONICAL_NAMES[status] ?? 'UNKNOWN';
 }
 
 // A rejection raised anywhere in request handling; rendered as a Wix error body or a control-route error.

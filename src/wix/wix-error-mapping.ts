@@ -6,6 +6,7 @@ import {
   type WixOperation,
 } from './wix-errors';
 import type { WixErrorBody } from './wix-types';
+import { WIX_CANONICAL_NAMES } from './wix-types';
 
 export interface WixCallContext {
   operation: WixOperation;
@@ -18,20 +19,6 @@ export interface WixCallContext {
   // Strings that must never reach a message (the API key).
   secrets: readonly string[];
 }
-
-const CANONICAL_NAMES: Record<number, string> = {
-  400: 'INVALID_ARGUMENT',
-  401: 'UNAUTHENTICATED',
-  403: 'PERMISSION_DENIED',
-  404: 'NOT_FOUND',
-  409: 'ALREADY_EXISTS',
-  428: 'FAILED_PRECONDITION',
-  429: 'RESOURCE_EXHAUSTED',
-  500: 'INTERNAL',
-  501: 'UNIMPLEMENTED',
-  503: 'UNAVAILABLE',
-  504: 'DEADLINE_EXCEEDED',
-};
 
 const DEFAULT_RETRY_AFTER_MS = 60_000; // Wix docs: "wait a minute and then retry".
 const MAX_QUOTED_CHARS = 300;
@@ -272,7 +259,7 @@ export function errorFromResponse(
   const errorBody = asErrorBody(body);
   const classified = classifyStatus(status, ctx);
   const appCode = stringOrUndefined(errorBody.details?.applicationError?.code);
-  const code = appCode ?? CANONICAL_NAMES[status];
+  const code = appCode ?? WIX_CANONICAL_NAMES[status];
   const retryAfterMs =
     classified.kind === 'rate-limited'
       ? (parseRetryAfter(retryAfterHeader, Date.now()) ?? DEFAULT_RETRY_AFTER_MS)

@@ -2,7 +2,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONTROL_PREFIX, handleControl } from './simulator-control';
-import { FaultQueue, parseFault, RateLimiter, type ActiveFault, type FaultRoute } from './simulator-faults';
+import {
+  FaultQueue,
+  parseFault,
+  parseRandomFaults,
+  RandomFaults,
+  RateLimiter,
+  type ActiveFault,
+  type FaultRoute,
+  type RandomFaultKind,
+  type RandomFaultSpec,
+} from './simulator-faults';
 import { parseJsonBody, readBody, send, SimHttpError, type SimResponse } from './simulator-http';
 import { headerValue } from './simulator-auth';
 import { WixRouter, wixErrorResponse } from './simulator-routes';
@@ -11,6 +21,7 @@ import type { RoleRestriction, SiteInvite } from './wix-types';
 
 export { SIMULATOR_ROLES } from './simulator-roles';
 export type { OutboxEmail } from './simulator-state';
+export type { RandomFaultKind, RandomFaultSpec } from './simulator-faults';
 
 export interface WixSimulatorOptions {
   port?: number;
@@ -40,6 +51,8 @@ export interface SimulatorCall {
   method: string;
   path: string;
   status: number;
+  /** Set when a fault was applied: `queued` for injectFault, or what a random fault did. */
+  fault?: 'queued' | RandomFaultKind;
 }
 
 export interface SimulatorContributor {
@@ -57,6 +70,7 @@ export class WixSimulator {
   private readonly state: SimulatorState;
   private readonly router: WixRouter;
   private readonly faults = new FaultQueue();
+  private randomFaults: RandomFaults | undefined;
   private readonly limiter: RateLimiter;
   private readonly clock: () => number | Promise<number>;
   private readonly recordedCalls: SimulatorCall[] = [];
@@ -169,6 +183,12 @@ export class WixSimulator {
 
   clearFaults(): void {
     this.faults.clear();
+    this.randomFaults = undefined;
+  }
+
+  /** Random faults on every matching Wix call (never on /_simulator/ routes), seeded; null turns them off. */
+  setRandomFaults(spec: RandomFaultSpec | null): void {
+    this.randomFaults = spec === null ? undefined : new RandomFaults(parseRandomFaults(spec));
   }
 
   // ---- inspection (test-only, not Wix APIs) ----
@@ -245,7 +265,12 @@ export class WixSimulator {
     if (!match)
       return reply({ status: 404, body: { message: `NOT_FOUND: no route ${method} ${url.pathname}` } });
 
-    const fault = this.faults.take(match.name);
+    // Queued faults are explicit and so win over random ones.
+    const queued = this.faults.take(match.name);
+    const random = queued ? undefined : this.randomFaults?.draw(match.name);
+    const fault = queued ?? random?.fault;
+    if (queued) call.fault = 'queued';
+    else if (random?.kind) call.fault = random.kind;
     if (fault?.delayMs) await this.sleep(fault.delayMs);
     if (fault?.status !== undefined) return reply(this.faultResponse(fault));
     // Never answered and nothing done; close() ends the connection.

@@ -98,3 +98,18 @@ export interface WixErrorBody {
     validationError?: { fieldViolations?: WixFieldViolation[] };
   };
 }
+
+/** Wix's canonical error names by HTTP status (documented pieces combined; see the API notes, section 7). */
+export const WIX_CANONICAL_NAMES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  428: 'FAILED_PRECONDITION',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  501: 'UNIMPLEMENTED',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
