@@ -2,6 +2,7 @@
 // accepting. All must reach `accepted` with exactly one invite email each; wall time and peak RSS are printed.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { completeProject, getHandoffStatus } from '../../src/handoff-client';
+import type { customerHandoff } from '../../workflows/customer-handoff';
 import { startDevServerEnv, workflowBundle } from '../support/temporal';
 import { createHarness, projectEvent, type Harness } from '../support/handoff-harness';
 
@@ -70,7 +71,7 @@ test(
         }
         const finals = new Map<string, number>();
         await inBatches(sites, 20, async (siteId) => {
-          const handle = env.client.workflow.getHandle(`handoff-${siteId}`);
+          const handle = env.client.workflow.getHandle<typeof customerHandoff>(`handoff-${siteId}`);
           const state = await Promise.race([
             handle.result().then((s) => s.state),
             new Promise<string>((r) => setTimeout(() => r('timeout'), 10 * 60_000)),
