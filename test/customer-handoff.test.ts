@@ -368,6 +368,19 @@ test('a timeout after Wix sent the invite does not send a second one', async () 
   expect(h.sim.calls().filter((c) => c.path.endsWith('/bulk'))).toHaveLength(1);
 });
 
+test('an unconfirmed invite that did go out is still seen when the customer accepts it', async () => {
+  h.sim.injectFault({ count: 1, route: 'bulk', hang: 'after-processing' });
+  const final = await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    await h.waitForStatus(handle, (s) => s.state === 'failed', 'the unconfirmed invite');
+    h.sim.acceptInvite(h.sim.invites({ email: OWNER })[0].id!);
+    return handle.result();
+  });
+  expect(final.state).toBe('accepted');
+  expect(final.invitees[0]).toMatchObject({ status: 'accepted', inviteId: null });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+});
+
 test('cancelling the workflow revokes its pending invites', async () => {
   await h.withWorker(async () => {
     const handle = await h.complete(projectEvent(h.siteId));

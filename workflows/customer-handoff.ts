@@ -606,9 +606,19 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
             );
           }
           break;
-        default:
-          // failed waits for staff: a retry, an acceptance, a revoke or a corrected project event.
-          await condition(() => inbox.length > 0);
+        default: {
+          // failed waits for staff: a retry, an acceptance, a revoke or a corrected project event. An invite
+          // that may have gone out (unconfirmed) can still be accepted, so contributors are still watched.
+          const watch =
+            ctx().roleId !== undefined &&
+            ctx().invitees.some((i) => i.status === 'unconfirmed') &&
+            patched('watch-unconfirmed-invites');
+          if (!watch) {
+            await condition(() => inbox.length > 0);
+          } else if (!(await condition(() => inbox.length > 0, ctx().policy.acceptancePollMs))) {
+            await checkAcceptance();
+          }
+        }
       }
     }
   } catch (err) {
