@@ -33,6 +33,7 @@ afterEach(async () => {
 async function startApi(options: { webhookSecrets?: string[]; apiTokens?: string[] } = {}): Promise<void> {
   h = await createHarness(env);
   api = buildApi({
+    wix: h.wix,
     client: env.client,
     namespace: 'default',
     taskQueue: h.taskQueue,
@@ -300,4 +301,18 @@ test('the codec endpoint decodes payloads for the Temporal Web UI, for staff and
   expect(response.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
   const decoded = (await response.json()) as { payloads: { data: string }[] };
   expect(JSON.parse(Buffer.from(decoded.payloads[0].data, 'base64').toString())).toEqual({ email: OWNER });
+});
+
+test('staff remove a contributor reported after a revoke; unknown accounts and bad ids are refused', async () => {
+  await startApi({ apiTokens: ['staff-token-1'] });
+  const accountId = h.sim.addContributor(h.siteId, { policyIds: ['6732588207941061632'] });
+  const auth = { authorization: 'Bearer staff-token-1' };
+  const path = `/v1/sites/${h.siteId}/contributors/${accountId}/remove`;
+  expect((await call('POST', path)).status).toBe(401);
+  expect((await call('POST', path, undefined, auth)).status).toBe(200);
+  expect(h.sim.contributors(h.siteId).map((c) => c.accountId)).not.toContain(accountId);
+  expect((await call('POST', path, undefined, auth)).status).toBe(404);
+  expect((await call('POST', `/v1/sites/${h.siteId}/contributors/nope/remove`, undefined, auth)).status).toBe(
+    400,
+  );
 });

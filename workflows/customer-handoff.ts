@@ -481,7 +481,7 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
     for (const account of accounts.filter((a) => !known.has(a))) {
       const alert =
         `Wix account ${account} holds role ${ctx().role} on site ${siteId()} although the handoff was revoked: ` +
-        'if it should not, remove it with Wix Remove Contributor';
+        `if it should not, remove it (POST /v1/sites/${siteId()}/contributors/${account}/remove, or Wix Remove Contributor)`;
       alerts.push(alert);
       record('ALERT contributor after revoke', WIX_ACTOR, alert);
       log.warn('Contributor found after revoke', { account });

@@ -19,6 +19,8 @@ import {
   toWorkflowId,
 } from '../handoff-client';
 import type { HandoffMetrics } from '../metrics';
+import type { ActivityDeps } from '../../activities';
+import { WixApiError } from '../wix/wix-errors';
 import type { HandoffState } from '../../workflows/handoff-types';
 import { WORKFLOW_TYPE } from '../../workflows/customer-handoff';
 import { SIGNATURE_HEADER, signatureProblem } from './webhook-signature';
@@ -36,6 +38,8 @@ export interface ApiOptions {
   codec?: PayloadCodec;
   /** Web UI origins allowed to call the codec endpoint from the browser. */
   codecCorsOrigins?: string[];
+  /** Wix access for staff actions taken outside a handoff (removing a contributor after a revoke). */
+  wix?: Pick<ActivityDeps['wix'], 'removeContributor'>;
   /** Request log; off in tests. */
   logger?: boolean;
 }
@@ -209,6 +213,29 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     await retryHandoff(client, (request.params as { id: string }).id, actorOf(bodyOf(request).json, 'api'));
     return reply.status(202).send({ accepted: true });
   });
+
+  // Revoked means out: when a revoked handoff reports a contributor in its alerts, staff remove it here.
+  app.post(
+    '/v1/sites/:siteId/contributors/:accountId/remove',
+    { preHandler: staffOnly },
+    async (request, reply) => {
+      if (!options.wix)
+        throw new HttpError(501, 'This API process has no Wix access; remove the contributor in Wix');
+      const { siteId, accountId } = request.params as { siteId: string; accountId: string };
+      const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+      if (!guid.test(siteId) || !guid.test(accountId))
+        throw new HttpError(400, 'siteId and accountId must be GUIDs');
+      try {
+        await options.wix.removeContributor(siteId, accountId);
+      } catch (err) {
+        if (err instanceof WixApiError && err.status && err.status < 500) {
+          throw new HttpError(err.status === 404 ? 404 : 409, err.message);
+        }
+        throw err;
+      }
+      return reply.status(200).send({ removed: accountId, siteId });
+    },
+  );
 
   if (options.codec) registerCodecRoutes(app, options.codec, options.codecCorsOrigins ?? [], staffOnly);
 

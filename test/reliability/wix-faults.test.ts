@@ -149,7 +149,12 @@ test(`${N} handoffs survive 30% random Wix faults without a second invite, withi
     }
     const known = new Set(status.invitees.map((i) => i.inviteId).filter((id): id is string => id !== null));
     for (const invite of sim.invites({ siteId })) {
-      if (invite.id && !known.has(invite.id) && !unconfirmed) {
+      // An invite whose Bulk Invite answer was lost has no id in the handoff: flagged unconfirmed, or accepted
+      // later through the Contributors API (the invitee then shows accepted with no invite id).
+      const idNeverKnown = status.invitees.some(
+        (i) => i.inviteId === null && (i.status === 'unconfirmed' || i.status === 'accepted'),
+      );
+      if (invite.id && !known.has(invite.id) && !idNeverKnown) {
         problems.push(`${siteId}: Wix invite ${invite.id} is missing from the handoff's status`);
       }
     }
