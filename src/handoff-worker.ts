@@ -17,6 +17,8 @@ export interface HandoffWorkerOptions {
   dataConverter?: WorkerOptions['dataConverter'];
 }
 
+const WIX_LIMIT_HEADROOM = 0.9;
+
 /** The two workers a site-handoff process runs: handoff workflows, and the rate-limited Wix activities. */
 export class HandoffWorkers {
   private constructor(
@@ -47,8 +49,9 @@ export class HandoffWorkers {
       ...common,
       taskQueue: wixTaskQueue(options.taskQueue),
       activities: createActivities({ wix: options.wix }),
+      // 10 % headroom: the server's dispatch limit is approximate, and one activity can make two calls (role lookup).
       ...(options.wixCallsPerMinute
-        ? { maxTaskQueueActivitiesPerSecond: options.wixCallsPerMinute / 60 }
+        ? { maxTaskQueueActivitiesPerSecond: (options.wixCallsPerMinute * WIX_LIMIT_HEADROOM) / 60 }
         : {}),
     });
     return new HandoffWorkers(workflows, wixActivities);
