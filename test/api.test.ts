@@ -193,7 +193,7 @@ test('malformed JSON, an oversized body and unknown routes get clear 4xx answers
   expect(await handoffExists(h.siteId)).toBe(false);
 });
 
-test('with a webhook secret: unsigned, stale and forged events are refused, a signed one starts the handoff', async () => {
+test('with a webhook secret: unsigned, stale, forged and replayed events are refused, a signed one starts the handoff', async () => {
   const secret = 'whsec-test-0123456789';
   await startApi({ webhookSecrets: [secret] });
   const raw = JSON.stringify(projectEvent(h.siteId));
@@ -209,8 +209,12 @@ test('with a webhook secret: unsigned, stale and forged events are refused, a si
   expect((await post({ 'x-handoff-signature': signWebhook('wrong-secret', raw) })).status).toBe(401);
   expect(await handoffExists(h.siteId)).toBe(false);
 
-  const signed = await post({ 'x-handoff-signature': signWebhook(secret, raw) });
+  const signature = signWebhook(secret, raw);
+  const signed = await post({ 'x-handoff-signature': signature });
   expect(signed.status).toBe(202);
+  const replayed = await post({ 'x-handoff-signature': signature });
+  expect(replayed.status).toBe(401);
+  expect(replayed.json.error).toMatch(/replay/);
   expect(await handoffExists(h.siteId)).toBe(true);
   expect(JSON.stringify(signed.json)).not.toContain(secret);
 });

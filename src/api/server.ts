@@ -23,7 +23,7 @@ import type { ActivityDeps } from '../../activities';
 import { WixApiError } from '../wix/wix-errors';
 import type { HandoffState } from '../../workflows/handoff-types';
 import { WORKFLOW_TYPE } from '../../workflows/customer-handoff';
-import { SIGNATURE_HEADER, signatureProblem } from './webhook-signature';
+import { REPLAY_WINDOW_SECONDS, SIGNATURE_HEADER, signatureProblem } from './webhook-signature';
 
 export interface ApiOptions {
   client: Client;
@@ -84,6 +84,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   const { client } = options;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES });
   let searchAttribute: Promise<boolean> | undefined;
+  const seenSignatures = new ReplayGuard(REPLAY_WINDOW_SECONDS * 1000);
 
   // Keep the raw body: the webhook signature covers the exact bytes sent.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -144,13 +145,16 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.post('/v1/events/project-completed', async (request, reply) => {
     const { raw, json } = bodyOf(request);
     if (options.webhookSecrets.length > 0) {
-      const header = request.headers[SIGNATURE_HEADER];
-      const problem = signatureProblem(
-        options.webhookSecrets,
-        Array.isArray(header) ? header[0] : header,
-        raw,
-      );
+      const rawHeader = request.headers[SIGNATURE_HEADER];
+      const header = Array.isArray(rawHeader) ? rawHeader[0] : rawHeader;
+      const problem = signatureProblem(options.webhookSecrets, header, raw);
       if (problem) throw new HttpError(401, `Webhook signature refused: ${problem}`);
+      if (!seenSignatures.firstUse(header!)) {
+        throw new HttpError(
+          401,
+          'Webhook signature refused: this signed request was already received (replay)',
+        );
+      }
     }
     if (json === undefined) throw new HttpError(400, 'Send the project-completed event as a JSON body');
     searchAttribute ??= hasHandoffSearchAttribute(client, options.namespace);
@@ -320,5 +324,22 @@ function registerCodecRoutes(
       const result = action === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
       return reply.send({ payloads: result.map(toJson) });
     });
+  }
+}
+
+/**
+ * Signatures seen within the replay window: a captured request cannot be sent again. Per API process; signatures
+ * older than the window are refused by their timestamp anyway, so memory stays bounded.
+ */
+class ReplayGuard {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly windowMs: number) {}
+
+  firstUse(signature: string, now = Date.now()): boolean {
+    for (const [sig, expires] of this.seen) if (expires < now) this.seen.delete(sig);
+    if (this.seen.has(signature)) return false;
+    // Twice the window: a timestamp may be up to one window in the future as well as in the past.
+    this.seen.set(signature, now + 2 * this.windowMs);
+    return true;
   }
 }
