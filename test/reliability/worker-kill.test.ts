@@ -1,10 +1,10 @@
 // Workers as child processes (the real `src/worker.ts`), SIGKILLed on the dev server at chosen points:
 // during revoke (after Wix revoked the first invite, before the answer came back) and between reminders.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { revokeSignal } from '../../workflows/customer-handoff';
-import { TEST_ENCRYPTION_KEYS_ENV, startDevServerEnv, workflowBundle } from '../support/temporal';
+import { startDevServerEnv, workflowBundle } from '../support/temporal';
+import { startWorkerProcess, until } from '../support/worker-process';
 import { createHarness, projectEvent, type Harness } from '../support/handoff-harness';
 
 const OWNER = 'owner@customer.example';
@@ -26,36 +26,10 @@ afterEach(async () => {
   await h?.close();
 });
 
-function startWorkerProcess(): ChildProcess {
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/worker.ts'], {
-    cwd: path.resolve(__dirname, '..', '..'),
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_NAMESPACE: 'default',
-      HANDOFF_TASK_QUEUE: h.taskQueue,
-      WIX_API_BASE_URL: h.sim.url,
-      WIX_API_KEY: h.apiKey,
-      WIX_ACCOUNT_ID: h.accountId,
-      WIX_TIMEOUT_MS: '600000',
-      HANDOFF_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS_ENV,
-    },
-    stdio: 'ignore',
-  });
-}
-
-async function until(check: () => boolean, what: string, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const statuses = () => h.sim.invites({ siteId: h.siteId }).map((i) => i.status);
 
 test('killed during revoke: another worker finishes it, every invite is revoked, no email is sent again', async () => {
-  child = startWorkerProcess();
+  child = startWorkerProcess(env.address, h).process;
   const handle = await h.complete(projectEvent(h.siteId, { customerEmails: [OWNER, PARTNER] }));
   await until(() => statuses().length === 2, 'the two invites');
   h.sim.injectFault({ count: 1, route: 'revoke', hang: 'after-processing' });
@@ -73,7 +47,7 @@ test('killed during revoke: another worker finishes it, every invite is revoked,
 }, 240_000);
 
 test('killed between reminders: the next worker sends the next reminder once', async () => {
-  child = startWorkerProcess();
+  child = startWorkerProcess(env.address, h).process;
   const handle = await h.complete(
     projectEvent(h.siteId, { policy: { reminders: ['4s', '12s'], acceptancePoll: '1h' } }),
   );
