@@ -139,13 +139,7 @@ async function staffUpdate(
   workflowId: string,
   run: () => Promise<HandoffStatus>,
 ): Promise<HandoffStatus> {
-  if (await isClosed(client, workflowId)) {
-    const final = await getHandoffStatus(client, workflowId);
-    throw new HandoffRequestRefused(
-      workflowId,
-      `the handoff has already ended as ${final?.state ?? 'closed'}`,
-    );
-  }
+  if (await isClosed(client, workflowId)) throw await alreadyEnded(client, workflowId);
   try {
     return await run();
   } catch (err) {
@@ -153,9 +147,21 @@ async function staffUpdate(
       const reason = (err.cause?.message ?? err.message).replace(/^(revoke|resend) refused: /, '');
       throw new HandoffRequestRefused(workflowId, reason);
     }
-    if (err instanceof WorkflowNotFoundError) throw new HandoffNotFound(workflowId);
+    // The server answers "not found" to an update that reaches a workflow which closed meanwhile.
+    if (err instanceof WorkflowNotFoundError) {
+      if (await isClosed(client, workflowId)) throw await alreadyEnded(client, workflowId);
+      throw new HandoffNotFound(workflowId);
+    }
     throw err;
   }
+}
+
+async function alreadyEnded(client: Client, workflowId: string): Promise<HandoffRequestRefused> {
+  const final = await getHandoffStatus(client, workflowId);
+  return new HandoffRequestRefused(
+    workflowId,
+    `the handoff has already ended as ${final?.state ?? 'closed'}`,
+  );
 }
 
 export function revokeHandoff(
@@ -183,10 +189,16 @@ export function resendHandoff(
 /** Staff retry after a failure was fixed; the refusal, if any, shows in the status. */
 export async function retryHandoff(client: Client, idOrSiteId: string, actor: string): Promise<void> {
   const workflowId = toWorkflowId(idOrSiteId);
-  if (await isClosed(client, workflowId)) {
-    throw new HandoffRequestRefused(workflowId, 'the handoff has already ended');
+  if (await isClosed(client, workflowId)) throw await alreadyEnded(client, workflowId);
+  try {
+    await client.workflow.getHandle(workflowId).signal(retrySignal, { actor });
+  } catch (err) {
+    // Closed between the check and the signal.
+    if (err instanceof WorkflowNotFoundError && (await isClosed(client, workflowId))) {
+      throw await alreadyEnded(client, workflowId);
+    }
+    throw err;
   }
-  await client.workflow.getHandle(workflowId).signal(retrySignal, { actor });
 }
 
 export interface HandoffSummary {

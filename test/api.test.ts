@@ -160,6 +160,29 @@ test('revoke while pending: 202, every pending invite revoked; the ended handoff
   });
 });
 
+test('revokes racing the end of the handoff: one is applied, the others refused with 409, none lost as 404', async () => {
+  await startApi();
+  await h.withWorker(async () => {
+    const path = `/v1/handoffs/handoff-${h.siteId}`;
+    await call('POST', '/v1/events/project-completed', projectEvent(h.siteId, { customerEmails: [OWNER] }));
+    await until(path, (s) => s.state === 'pending', 'the invite');
+    // Sent together, later ones reach a handoff that is revoking or has just closed.
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        call('POST', `${path}/revoke`, { reason: `try ${i}`, actor: 'staff:bo' }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses.filter((s) => s === 202)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(5);
+    await until(path, (s) => s.state === 'revoked', 'the revoke');
+    expect(h.sim.calls().filter((c) => c.path.endsWith('/revoke'))).toHaveLength(1);
+    const late = await call('POST', `${path}/revoke`, { reason: 'late' });
+    expect(late.status).toBe(409);
+    expect(late.json.reason).toMatch(/ended as revoked/);
+  });
+});
+
 test.each([
   ['a bad email', { customerEmails: ['not-an-email'] }, /customerEmails\[0\]/],
   ['no customers', { customerEmails: [] }, /at least one customer/],
