@@ -1,15 +1,29 @@
-// The bare Temporal baseline for the throughput benchmark: the same signal-with-start, one no-op activity.
-import { condition, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+// Bare Temporal baselines the benchmarks compare site-handoff against: no machine, no validation, no Wix.
+import { condition, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 
 export const startSignal = defineSignal<[unknown]>('projectCompleted');
 
 const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '1 minute' });
 
+/** Throughput and memory: the same signal-with-start, one no-op activity, then parked like a pending handoff. */
 export async function bareHandoff(): Promise<void> {
   let started = false;
   setHandler(startSignal, () => void (started = true));
   await condition(() => started);
   await noop();
-  // Stay open like a pending handoff does, so both sides end in the same kind of state.
   await condition(() => false);
+}
+
+/** One step of a lifecycle, in the order a handoff's history shows it. */
+export type PlainStep = { timerMs: number } | { activity: true };
+
+/** Replay and lifecycles: the same signal, then the same timers and activities as a recorded handoff, in order. */
+export async function plainLifecycle(steps: PlainStep[]): Promise<void> {
+  let started = false;
+  setHandler(startSignal, () => void (started = true));
+  await condition(() => started);
+  for (const step of steps) {
+    if ('timerMs' in step) await sleep(step.timerMs);
+    else await noop();
+  }
 }

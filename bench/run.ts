@@ -1,156 +1,164 @@
-// `npm run bench [-- --quick]`: site-handoff against a bare Temporal baseline on the pinned dev server, rounds
-// interleaved, medians reported as ratios (the machine is shared; absolute times vary). Writes bench/results.json.
-import { writeFileSync } from 'node:fs';
+// `npm run bench [-- --quick] [-- --only=throughput,memory,replay,rate-limit,lifecycles]`: site-handoff beside bare
+// Temporal baselines measured in the same run, on the pinned servers; rounds interleaved, medians reported as
+// ratios (the machine is shared; absolute times vary). Writes bench/results.json.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { completeProject } from '../src/handoff-client';
-import { HandoffWorkers } from '../src/handoff-worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { temporalBinaryPath } from '../src/temporal-binaries';
-import { WixClient } from '../src/wix/wix-client';
-import { WixSimulator } from '../src/wix/wix-simulator';
-import { bareHandoff, startSignal } from './baseline-workflows';
+import { runLifecycles } from './lifecycles';
+import { measureMemory } from './memory';
+import { measureRateLimit } from './rate-limit';
+import { measureReplay } from './replay';
+import { measureThroughput } from './throughput';
 
-const quick = process.argv.includes('--quick');
-const ROUNDS = 5;
-const N = quick ? 100 : 400;
-const noopLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+const BENCHMARKS = ['throughput', 'memory', 'replay', 'rate-limit', 'lifecycles'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const SIZES = {
+  full: {
+    throughput: { n: 400, rounds: 5 },
+    memory: { counts: [1_000, 5_000, 10_000] },
+    replay: { copies: 50, rounds: 5 },
+    rateLimit: { invites: 600, timeScale: 3 },
+    lifecycles: { count: 1_000, rounds: 1 },
+  },
+  quick: {
+    throughput: { n: 100, rounds: 5 },
+    memory: { counts: [250, 500] },
+    replay: { copies: 10, rounds: 5 },
+    rateLimit: { invites: 100, timeScale: 3 },
+    lifecycles: { count: 50, rounds: 1 },
+  },
+};
 
-async function inBatches<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
+function parseArgs(argv: string[]): { quick: boolean; only: Set<Benchmark> } {
+  const quick = argv.includes('--quick');
+  const onlyArg = argv.find((a) => a.startsWith('--only='));
+  const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : [...BENCHMARKS];
+  const unknown = only.filter((b) => !(BENCHMARKS as readonly string[]).includes(b));
+  if (unknown.length) {
+    throw new Error(`Unknown benchmark(s) ${unknown.join(', ')}: choose from ${BENCHMARKS.join(', ')}`);
+  }
+  return { quick, only: new Set(only as Benchmark[]) };
+}
+
+function versions(): Record<string, string> {
+  const cli = execFileSync(temporalBinaryPath('cli'), ['--version'], { encoding: 'utf8' }).trim();
+  const pkg = (name: string) =>
+    (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string })
+      .version;
+  return {
+    node: process.version,
+    temporalCli: cli,
+    temporalSdk: pkg('@temporalio/worker'),
+    xstate: pkg('xstate'),
+  };
 }
 
 async function main(): Promise<void> {
+  const { quick, only } = parseArgs(process.argv.slice(2));
+  const size = quick ? SIZES.quick : SIZES.full;
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalBinaryPath('cli') },
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
-  const sim = await WixSimulator.start({ rateLimitPerMinute: 0 });
-  const accountId = sim.addAccount();
-  const apiKey = sim.addApiKey({ accountId });
-  const wix = new WixClient({ baseUrl: sim.url, apiKey, accountId });
-  const handoffBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    logger: noopLogger,
-  });
-  const bareBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('./baseline-workflows'),
-    logger: noopLogger,
-  });
-  const handoff = await HandoffWorkers.create({
-    connection: env.nativeConnection,
-    taskQueue: 'bench-handoff',
-    wix,
-    workflowBundle: handoffBundle,
-  });
-  const bare = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'bench-bare',
-    workflowBundle: bareBundle,
-    activities: { noop: () => Promise.resolve() },
-  });
-
-  /** Handoffs per second from signal-with-start until every invite reached the simulator. */
-  async function subjectRound(): Promise<number> {
-    const sites = Array.from({ length: N }, () => sim.addSite({ ownerAccountId: accountId }));
-    const before = sim.outbox().length;
+  const started = performance.now();
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    console.log(`${name}…`);
     const t0 = performance.now();
-    await inBatches(sites, 50, async (siteId) => {
-      await completeProject(
-        env.client,
-        {
-          projectId: 'PRJ-B',
-          siteId,
-          customerEmails: [`c-${siteId}@bench.example`],
-          role: 'Admin (Co-Owner)',
-        },
-        { taskQueue: 'bench-handoff' },
-      );
-    });
-    while (sim.outbox().length - before < N) await new Promise((r) => setTimeout(r, 20));
-    return N / ((performance.now() - t0) / 1000);
-  }
+    const result = await fn();
+    console.log(`  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    return result;
+  };
 
-  /** The bare workflow: same signal-with-start, one no-op activity; counted when every activity completed. */
-  let bareRun = 0;
-  async function baselineRound(): Promise<number> {
-    bareRun++;
-    const ids = Array.from({ length: N }, (_, i) => `bare-${bareRun}-${i}`);
-    const t0 = performance.now();
-    await inBatches(ids, 50, async (workflowId) => {
-      await env.client.workflow.signalWithStart(bareHandoff, {
-        workflowId,
-        taskQueue: 'bench-bare',
-        signal: startSignal,
-        signalArgs: [{}],
-      });
-    });
-    // Wait until every workflow has completed its activity (history has ActivityTaskCompleted).
-    await inBatches(ids, 20, async (workflowId) => {
-      for (;;) {
-        const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-        if (history.events?.some((e) => e.activityTaskCompletedEventAttributes)) return;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    });
-    return N / ((performance.now() - t0) / 1000);
-  }
+  const throughput = only.has('throughput')
+    ? await timed('throughput', () => measureThroughput(size.throughput))
+    : null;
+  const memory = only.has('memory') ? await timed('memory', () => measureMemory(size.memory)) : null;
+  const replay = only.has('replay') ? await timed('replay', () => measureReplay(size.replay)) : null;
+  const rateLimit = only.has('rate-limit')
+    ? await timed('rate-limit', () => measureRateLimit(size.rateLimit))
+    : null;
+  const lifecycles = only.has('lifecycles')
+    ? await timed('lifecycles', () => runLifecycles({ ...size.lifecycles, maxRenewals: 0 }))
+    : null;
 
-  const subject: number[] = [];
-  const baseline: number[] = [];
-  await handoff.runUntil(() =>
-    bare.runUntil(async () => {
-      for (let round = 0; round < ROUNDS; round++) {
-        baseline.push(await baselineRound());
-        subject.push(await subjectRound());
-        console.log(
-          `round ${round + 1}: baseline ${baseline[round].toFixed(1)}/s, site-handoff ${subject[round].toFixed(1)}/s`,
-        );
-      }
-    }),
-  );
   const results = {
     machine: {
       cpus: os.cpus().length,
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      quick,
+      ...versions(),
     },
-    throughput: {
-      handoffsPerRound: N,
-      rounds: ROUNDS,
-      perSecond: median(subject),
-      baselinePerSecond: median(baseline),
-      ratio: median(subject) / median(baseline),
+    quick,
+    wallSeconds: Math.round((performance.now() - started) / 1000),
+    throughput,
+    memory,
+    replay,
+    rateLimit,
+    lifecycles: lifecycles && {
+      count: lifecycles.handoff.count,
+      rounds: size.lifecycles.rounds,
+      wallMsPerLifecycle: lifecycles.handoff.wallMsPerLifecycle,
+      baselineWallMsPerLifecycle: lifecycles.plain.wallMsPerLifecycle,
+      ratio: lifecycles.ratio,
+      finalStates: lifecycles.handoff.finalStates,
+      stepsPerLifecycle: lifecycles.steps.length,
     },
-    memory: { bytesPerHandoff: null },
-    replay: { ratio: null },
-    rateLimit: { peakPerWindow: null, limit: null },
   };
-  console.table({
-    'throughput (handoffs/s, median)': {
-      subject: results.throughput.perSecond,
-      baseline: results.throughput.baselinePerSecond,
-      ratio: results.throughput.ratio,
-    },
-  });
+  const MiB = 2 ** 20;
+  const table: Record<string, { 'site-handoff': string; baseline: string; ratio: string; target: string }> =
+    {};
+  if (throughput) {
+    table['throughput (handoffs/s)'] = {
+      'site-handoff': throughput.perSecond.toFixed(1),
+      baseline: throughput.baselinePerSecond.toFixed(1),
+      ratio: throughput.ratio.toFixed(2),
+      target: 'ratio ≥ 0.9, ≥ 35/s',
+    };
+  }
+  if (memory) {
+    table['memory per parked handoff (MiB)'] = {
+      'site-handoff': (memory.bytesPerHandoff / MiB).toFixed(3),
+      baseline: (memory.baselineBytesPerWorkflow / MiB).toFixed(3),
+      ratio: memory.ratio.toFixed(2),
+      target: '≤ 0.5 MB',
+    };
+  }
+  if (replay) {
+    table['replay, longest history (ms)'] = {
+      'site-handoff': replay.msPerHistory.toFixed(1),
+      baseline: replay.baselineMsPerHistory.toFixed(1),
+      ratio: replay.ratio.toFixed(2),
+      target: 'ratio ≤ 1.5',
+    };
+  }
+  if (rateLimit) {
+    table['rate limit: peak per window'] = {
+      'site-handoff': String(rateLimit.peakPerWindow),
+      baseline: String(rateLimit.limit),
+      ratio: (rateLimit.peakPerWindow / rateLimit.limit).toFixed(2),
+      target: '≤ limit, no 429',
+    };
+    table['rate limit: drain (s)'] = {
+      'site-handoff': (rateLimit.drainMs / 1000).toFixed(1),
+      baseline: (rateLimit.idealDrainMs / 1000).toFixed(1),
+      ratio: rateLimit.drainRatio.toFixed(2),
+      target: 'ratio ≤ 1.1',
+    };
+  }
+  if (lifecycles) {
+    table['time-skipped 30-day lifecycle (ms wall)'] = {
+      'site-handoff': lifecycles.handoff.wallMsPerLifecycle.toFixed(1),
+      baseline: lifecycles.plain.wallMsPerLifecycle.toFixed(1),
+      ratio: lifecycles.ratio.toFixed(2),
+      target: 'measured',
+    };
+  }
+  console.table(table);
   writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await sim.close();
-  await env.teardown();
+  console.log(`bench/results.json written (${results.wallSeconds} s)`);
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

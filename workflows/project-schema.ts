@@ -1,14 +1,41 @@
-// One schema for the project-completed payload, used by every caller before signal-with-start
-// and again inside the workflow, so a bad payload from any Temporal client is refused the same way.
-import { z } from 'zod';
+// One validator for the project-completed payload, used by every caller before signal-with-start and again inside
+// the workflow, so a bad payload from any Temporal client is refused the same way. Written without a schema
+// library: workflow code is loaded once per cached workflow, and zod cost each one ~1.2 MB (bench/memory.ts).
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_POLICY } from './invite-machine';
 import type { ProjectCompleted, ResolvedPolicy } from './handoff-types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The address pattern zod's `z.email()` uses (zod/v4/core/regexes.ts), kept so earlier handoffs replay alike. */
+const EMAIL =
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const LANGUAGE = /^[a-z]{2}$/;
 /** Wix documents no per-call maximum for Bulk Invite; its sibling Account Invites caps at 50. */
 export const MAX_EMAILS_PER_HANDOFF = 50;
 const MAX_DURATION_MS = 365 * 24 * 3600 * 1000;
+const MAX_REMINDERS = 20;
+const MAX_RENEWALS = 12;
+
+/** The payload as callers send it: durations as strings ('2 days') or milliseconds. */
+export interface ProjectCompletedInput {
+  projectId: string;
+  siteId: string;
+  customerEmails: string[];
+  role: string;
+  language?: string;
+  policy?: { reminders?: (string | number)[]; acceptancePoll?: string | number; maxRenewals?: number };
+}
+
+export type ProjectValidation =
+  { ok: true; project: ProjectCompleted; policy: ResolvedPolicy } | { ok: false; problems: string[] };
+
+type Fields = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v);
 
 function toMs(value: string | number): number | undefined {
   try {
@@ -19,80 +46,110 @@ function toMs(value: string | number): number | undefined {
   }
 }
 
-const duration = (what: string, minMs: number) =>
-  z.union([z.string().max(40), z.number()]).superRefine((value, ctx) => {
-    const ms = toMs(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${what} must be a duration like '2 days', '6h' or '30s'` });
-    } else if (ms < minMs || ms > MAX_DURATION_MS) {
-      ctx.addIssue({ code: 'custom', message: `${what} must be between ${minMs / 1000}s and 365 days` });
+/** Collects problems as "path: message", or the message alone when it already names the field. */
+class Problems {
+  readonly list: string[] = [];
+  add(where: string, message: string): void {
+    this.list.push(where && !message.startsWith(where) ? `${where}: ${message}` : message);
+  }
+  unknownFields(where: string, value: Fields, known: readonly string[]): void {
+    const unknown = Object.keys(value).filter((k) => !known.includes(k));
+    if (unknown.length) {
+      this.list.push(
+        `${where ? `${where}: ` : ''}unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`,
+      );
     }
+  }
+}
+
+/** A required text field: trimmed, not empty, bounded, no control characters. */
+function text(p: Problems, what: string, value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return void p.add(what, `${what} must be a string`);
+  const trimmed = value.trim();
+  const before = p.list.length;
+  if (trimmed.length < 1) p.add(what, `${what} must not be empty`);
+  if (trimmed.length > max) p.add(what, `${what} must be at most ${max} characters`);
+  if (CONTROL.test(trimmed)) p.add(what, `${what} must not contain control characters`);
+  return p.list.length === before ? trimmed : undefined;
+}
+
+/** A duration given as a string ('2 days', '6h') or milliseconds. */
+function duration(
+  p: Problems,
+  where: string,
+  what: string,
+  value: unknown,
+  minMs: number,
+): number | undefined {
+  if (!(typeof value === 'string' && value.length <= 40) && !isNumber(value)) {
+    return void p.add(where, `${what} must be a duration like '2 days', '6h' or '30s'`);
+  }
+  const ms = toMs(value);
+  if (ms === undefined) return void p.add(where, `${what} must be a duration like '2 days', '6h' or '30s'`);
+  if (ms < minMs || ms > MAX_DURATION_MS) {
+    return void p.add(where, `${what} must be between ${minMs / 1000}s and 365 days`);
+  }
+  return ms;
+}
+
+function customerEmails(p: Problems, value: unknown): string[] | undefined {
+  if (!Array.isArray(value))
+    return void p.add('customerEmails', 'customerEmails must be a list of email addresses');
+  const before = p.list.length;
+  value.forEach((email, i) => {
+    if (typeof email !== 'string' || !EMAIL.test(email))
+      p.add(`customerEmails[${i}]`, 'must be a valid email address');
+    else if (email.length > 254) p.add(`customerEmails[${i}]`, 'must be at most 254 characters');
   });
+  if (value.length < 1) p.add('customerEmails', 'customerEmails must name at least one customer');
+  if (value.length > MAX_EMAILS_PER_HANDOFF) {
+    p.add('customerEmails', `customerEmails may hold at most ${MAX_EMAILS_PER_HANDOFF} addresses`);
+  }
+  return p.list.length === before ? (value as string[]) : undefined;
+}
 
-const text = (what: string, max: number) =>
-  z
-    .string({ error: `${what} must be a string` })
-    .trim()
-    .min(1, `${what} must not be empty`)
-    .max(max, `${what} must be at most ${max} characters`)
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), `${what} must not contain control characters`);
+interface CheckedPolicy {
+  given: NonNullable<ProjectCompletedInput['policy']>;
+  remindersMs?: number[];
+  acceptancePollMs?: number;
+}
 
-export const projectCompletedSchema = z
-  .object({
-    projectId: text('projectId', 200),
-    siteId: z
-      .string({ error: 'siteId must be a string' })
-      .trim()
-      .regex(GUID, 'siteId must be the Wix site id, a GUID like 9d2c7e10-1b44-4f0a-9a3c-5e6f7a8b9c0d')
-      .transform((id) => id.toLowerCase()),
-    customerEmails: z
-      .array(z.email({ error: 'must be a valid email address' }).max(254), {
-        error: 'customerEmails must be a list of email addresses',
-      })
-      .min(1, 'customerEmails must name at least one customer')
-      .max(MAX_EMAILS_PER_HANDOFF, `customerEmails may hold at most ${MAX_EMAILS_PER_HANDOFF} addresses`),
-    role: text('role', 100),
-    language: z
-      .string()
-      .regex(/^[a-z]{2}$/, "language must be a two-letter ISO 639-1 code such as 'en'")
-      .optional(),
-    policy: z
-      .object({
-        reminders: z
-          .array(duration('each reminder', 1000))
-          .max(20, 'at most 20 reminders')
-          .refine((list) => {
-            const ms = list.map(toMs);
-            return ms.every(
-              (v, i) => i === 0 || (v !== undefined && ms[i - 1] !== undefined && v > ms[i - 1]!),
-            );
-          }, 'reminders must be in increasing order, without repeats')
-          .optional(),
-        acceptancePoll: duration('acceptancePoll', 1000).optional(),
-        maxRenewals: z
-          .number()
-          .int('maxRenewals must be a whole number')
-          .min(0, 'maxRenewals must be 0 or more')
-          .max(12, 'maxRenewals must be at most 12')
-          .optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-export type ProjectCompletedInput = z.input<typeof projectCompletedSchema>;
-
-export type ProjectValidation =
-  { ok: true; project: ProjectCompleted; policy: ResolvedPolicy } | { ok: false; problems: string[] };
-
-function describePath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, part) =>
-      typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
-    '',
-  );
+function policy(p: Problems, value: unknown): CheckedPolicy | undefined {
+  if (!isObject(value)) return void p.add('policy', `must be an object, not ${kind(value)}`);
+  const before = p.list.length;
+  p.unknownFields('policy', value, ['reminders', 'acceptancePoll', 'maxRenewals']);
+  const checked: CheckedPolicy = { given: {} };
+  const { reminders, acceptancePoll, maxRenewals } = value;
+  if (reminders !== undefined) {
+    if (!Array.isArray(reminders)) {
+      p.add('policy.reminders', 'must be a list of durations');
+    } else {
+      const ms = reminders.map((r, i) => duration(p, `policy.reminders[${i}]`, 'each reminder', r, 1000));
+      if (reminders.length > MAX_REMINDERS) p.add('policy.reminders', `at most ${MAX_REMINDERS} reminders`);
+      const increasing = ms.every(
+        (v, i) => i === 0 || (v !== undefined && ms[i - 1] !== undefined && v > ms[i - 1]!),
+      );
+      if (!increasing) p.add('policy.reminders', 'reminders must be in increasing order, without repeats');
+      checked.given.reminders = reminders as (string | number)[];
+      checked.remindersMs = ms as number[];
+    }
+  }
+  if (acceptancePoll !== undefined) {
+    checked.acceptancePollMs = duration(p, 'policy.acceptancePoll', 'acceptancePoll', acceptancePoll, 1000);
+    checked.given.acceptancePoll = acceptancePoll as string | number;
+  }
+  if (maxRenewals !== undefined) {
+    if (!isNumber(maxRenewals)) {
+      p.add('policy.maxRenewals', `must be a number, not ${kind(maxRenewals)}`);
+    } else {
+      if (!Number.isInteger(maxRenewals)) p.add('policy.maxRenewals', 'maxRenewals must be a whole number');
+      if (maxRenewals < 0) p.add('policy.maxRenewals', 'maxRenewals must be 0 or more');
+      if (maxRenewals > MAX_RENEWALS)
+        p.add('policy.maxRenewals', `maxRenewals must be at most ${MAX_RENEWALS}`);
+      checked.given.maxRenewals = maxRenewals;
+    }
+  }
+  return p.list.length === before ? checked : undefined;
 }
 
 /** Validates a project-completed payload and resolves its reminder policy, with every problem named. */
@@ -100,32 +157,43 @@ export function validateProjectCompleted(
   input: unknown,
   defaults: ResolvedPolicy = DEFAULT_POLICY,
 ): ProjectValidation {
-  const parsed = projectCompletedSchema.safeParse(input);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.map((issue) => {
-        const where = describePath(issue.path);
-        if (issue.code === 'unrecognized_keys') {
-          return `${where ? `${where}: ` : ''}unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-        }
-        return where && !issue.message.startsWith(where) ? `${where}: ${issue.message}` : issue.message;
-      }),
-    };
+  const p = new Problems();
+  if (!isObject(input)) {
+    return { ok: false, problems: [`the payload must be an object, not ${kind(input)}`] };
   }
-  const { policy: input_policy, ...rest } = parsed.data;
-  const reminders = input_policy?.reminders?.map((d) => toMs(d)!) ?? defaults.reminderOffsetsMs;
-  const emails = [...new Set(rest.customerEmails.map((e) => e.trim().toLowerCase()))];
+  p.unknownFields('', input, ['projectId', 'siteId', 'customerEmails', 'role', 'language', 'policy']);
+  const projectId = text(p, 'projectId', input.projectId, 200);
+  let siteId: string | undefined;
+  if (typeof input.siteId !== 'string') p.add('siteId', 'siteId must be a string');
+  else if (!GUID.test(input.siteId.trim())) {
+    p.add('siteId', 'siteId must be the Wix site id, a GUID like 9d2c7e10-1b44-4f0a-9a3c-5e6f7a8b9c0d');
+  } else siteId = input.siteId.trim().toLowerCase();
+  const emails = customerEmails(p, input.customerEmails);
+  const role = text(p, 'role', input.role, 100);
+  const { language } = input;
+  if (language !== undefined) {
+    if (typeof language !== 'string') p.add('language', `must be a string, not ${kind(language)}`);
+    else if (!LANGUAGE.test(language))
+      p.add('language', "language must be a two-letter ISO 639-1 code such as 'en'");
+  }
+  const checked = input.policy === undefined ? undefined : policy(p, input.policy);
+  if (p.list.length > 0) return { ok: false, problems: p.list };
+
+  const project: ProjectCompleted = {
+    projectId: projectId!,
+    siteId: siteId!,
+    customerEmails: [...new Set(emails!.map((e) => e.trim().toLowerCase()))],
+    role: role!,
+    ...(typeof language === 'string' ? { language } : {}),
+    ...(checked ? { policy: checked.given } : {}),
+  };
   return {
     ok: true,
-    project: { ...rest, customerEmails: emails, ...(input_policy ? { policy: input_policy } : {}) },
+    project,
     policy: {
-      reminderOffsetsMs: reminders,
-      acceptancePollMs:
-        input_policy?.acceptancePoll !== undefined
-          ? toMs(input_policy.acceptancePoll)!
-          : defaults.acceptancePollMs,
-      maxRenewals: input_policy?.maxRenewals ?? defaults.maxRenewals,
+      reminderOffsetsMs: checked?.remindersMs ?? defaults.reminderOffsetsMs,
+      acceptancePollMs: checked?.acceptancePollMs ?? defaults.acceptancePollMs,
+      maxRenewals: checked?.given.maxRenewals ?? defaults.maxRenewals,
     },
   };
 }

@@ -29,6 +29,8 @@ export interface WixSimulatorOptions {
   clock?: () => number | Promise<number>;
   inviteValidityMs?: number;
   rateLimitPerMinute?: number;
+  /** The rate limit's window (default one minute, as Wix's); shorter only to time-scale a benchmark. */
+  rateLimitWindowMs?: number;
   retryAfterHeader?: boolean;
   autoProvision?: boolean;
   duplicatePendingInvite?: 'fail' | 'create' | 'existing';
@@ -89,7 +91,10 @@ export class WixSimulator {
     this.state = state;
     this.state.setAcceptLinkBase(this.url);
     this.router = new WixRouter(options.invalidEmail ?? 'failed');
-    this.limiter = new RateLimiter(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
+    this.limiter = new RateLimiter(
+      options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+      options.rateLimitWindowMs,
+    );
     this.clock = options.clock ?? Date.now;
     this.lastNow = firstNow;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -1,0 +1,121 @@
+// Throughput: handoffs driven from signal-with-start to `pending` (the invite reached the simulator) per second,
+// against a bare workflow taking the same signal and running one no-op activity. Both counted at their side effect.
+import { Worker } from '@temporalio/worker';
+import { completeProject } from '../src/handoff-client';
+import { HandoffWorkers } from '../src/handoff-worker';
+import { bareHandoff, startSignal } from './baseline-workflows';
+import {
+  baselineBundle,
+  handoffBundle,
+  inBatches,
+  median,
+  startDevServer,
+  startSandbox,
+  until,
+} from './support';
+
+export interface ThroughputResult {
+  handoffsPerRound: number;
+  rounds: number;
+  perSecond: number;
+  baselinePerSecond: number;
+  ratio: number;
+  perRound: { subject: number; baseline: number }[];
+}
+
+/** Clients in flight at once, like a project tool replaying a backlog. */
+const STARTERS = 50;
+
+export async function measureThroughput({
+  n,
+  rounds,
+}: {
+  n: number;
+  rounds: number;
+}): Promise<ThroughputResult> {
+  const env = await startDevServer();
+  const { sim, accountId, wix } = await startSandbox();
+  let noops = 0;
+  try {
+    const handoff = await HandoffWorkers.create({
+      connection: env.nativeConnection,
+      taskQueue: 'bench-handoff',
+      wix,
+      workflowBundle: await handoffBundle(),
+    });
+    const bare = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'bench-bare',
+      workflowBundle: await baselineBundle(),
+      activities: { noop: () => void noops++ },
+    });
+
+    async function subjectRound(count = n): Promise<number> {
+      const sites = Array.from({ length: count }, () => sim.addSite({ ownerAccountId: accountId }));
+      const before = sim.outbox().length;
+      const t0 = performance.now();
+      await inBatches(sites, STARTERS, async (siteId) => {
+        await completeProject(
+          env.client,
+          {
+            projectId: 'PRJ-B',
+            siteId,
+            customerEmails: [`c-${siteId}@bench.example`],
+            role: 'Admin (Co-Owner)',
+          },
+          { taskQueue: 'bench-handoff' },
+        );
+      });
+      await until(() => sim.outbox().length - before >= count, 'the invites');
+      return count / ((performance.now() - t0) / 1000);
+    }
+
+    let bareRun = 0;
+    async function baselineRound(count = n): Promise<number> {
+      bareRun++;
+      const ids = Array.from({ length: count }, (_, i) => `bare-${bareRun}-${i}`);
+      const before = noops;
+      const t0 = performance.now();
+      await inBatches(ids, STARTERS, async (workflowId) => {
+        await env.client.workflow.signalWithStart(bareHandoff, {
+          workflowId,
+          taskQueue: 'bench-bare',
+          signal: startSignal,
+          signalArgs: [{}],
+        });
+      });
+      await until(() => noops - before >= count, 'the no-op activities');
+      return count / ((performance.now() - t0) / 1000);
+    }
+
+    const perRound: ThroughputResult['perRound'] = [];
+    await handoff.runUntil(() =>
+      bare.runUntil(async () => {
+        // A short warm-up on both sides, so neither pays for first-use compilation in round 1.
+        await subjectRound(Math.ceil(n / 4));
+        await baselineRound(Math.ceil(n / 4));
+        for (let round = 0; round < rounds; round++) {
+          const baseline = await baselineRound();
+          const subject = await subjectRound();
+          perRound.push({ subject, baseline });
+          console.log(
+            `  throughput round ${round + 1}: baseline ${baseline.toFixed(1)}/s, site-handoff ${subject.toFixed(1)}/s`,
+          );
+        }
+      }),
+    );
+    const perSecond = median(perRound.map((r) => r.subject));
+    const baselinePerSecond = median(perRound.map((r) => r.baseline));
+    return {
+      handoffsPerRound: n,
+      rounds,
+      perSecond,
+      baselinePerSecond,
+      ratio: perSecond / baselinePerSecond,
+      perRound,
+    };
+  } finally {
+    await sim.close();
+    await env.teardown();
+  }
+}
