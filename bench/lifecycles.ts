@@ -96,11 +96,12 @@ export async function runLifecycles({
         );
         ids.push(workflowId);
       });
-      await inBatches(ids, 50, async (workflowId) => {
-        const handle = env.client.workflow.getHandle<typeof customerHandoff>(workflowId);
-        const final = await handle.result();
+      // One result awaited at a time: each await unlocks time skipping, and concurrent unlocks break the test
+      // server ("Unbalanced lock and unlock calls"); the lifecycles still all run at once.
+      for (const workflowId of ids) {
+        const final = await env.client.workflow.getHandle<typeof customerHandoff>(workflowId).result();
         finalStates[final.state] = (finalStates[final.state] ?? 0) + 1;
-      });
+      }
       const wallMs = (performance.now() - t0) / count;
       firstHistory ??= await env.client.workflow.getHandle(ids[0]).fetchHistory();
       return wallMs;
@@ -118,9 +119,8 @@ export async function runLifecycles({
           signalArgs: [{}],
         });
       });
-      await inBatches(ids, 50, async (workflowId) => {
+      for (const workflowId of ids)
         await env.client.workflow.getHandle<typeof plainLifecycle>(workflowId).result();
-      });
       const wallMs = (performance.now() - t0) / count;
       plainHistory ??= await env.client.workflow.getHandle(ids[0]).fetchHistory();
       return wallMs;

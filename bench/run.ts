@@ -26,10 +26,10 @@ const SIZES = {
   },
   quick: {
     throughput: { n: 100, rounds: 5 },
-    memory: { counts: [250, 500] },
+    memory: { counts: [200, 400] },
     replay: { copies: 10, rounds: 5 },
     rateLimit: { invites: 100, timeScale: 3 },
-    lifecycles: { count: 50, rounds: 1 },
+    lifecycles: { count: 10, rounds: 1 },
   },
 };
 
