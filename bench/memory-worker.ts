@@ -16,7 +16,8 @@ export interface MemoryWorkerConfig {
 
 export type MemoryWorkerMessage =
   | { type: 'ready'; maxCachedWorkflows: number }
-  | { type: 'memory'; rss: number; heapUsed: number; noops: number };
+  | { type: 'memory'; rss: number; heapUsed: number; noops: number }
+  | { type: 'count'; noops: number };
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.BENCH_MEMORY_WORKER ?? '') as MemoryWorkerConfig;
@@ -43,7 +44,10 @@ async function main(): Promise<void> {
         });
   const cache = (workers instanceof HandoffWorkers ? workers.workflows : workers).options.maxCachedWorkflows;
   process.on('message', (message: unknown) => {
-    if (message === 'measure') {
+    if (message === 'count') {
+      // Polled while parking: no garbage collection here, or the poll itself would slow the worker down.
+      process.send?.({ type: 'count', noops } satisfies MemoryWorkerMessage);
+    } else if (message === 'measure') {
       const gc = (globalThis as { gc?: () => void }).gc;
       gc?.();
       gc?.();

@@ -87,6 +87,14 @@ class WorkerChild {
     return m;
   }
 
+  async noops(): Promise<number> {
+    const reply = this.next();
+    this.child.send('count');
+    const m = await reply;
+    if (m.type !== 'count') throw new Error('unexpected reply from the memory worker');
+    return m.noops;
+  }
+
   async stop(): Promise<void> {
     const exited = new Promise((r) => this.child.once('exit', r));
     this.child.send('stop');
@@ -141,7 +149,7 @@ async function parkRun(
       async () =>
         mode.subject === 'site-handoff'
           ? sim.outbox().length - outboxAtStart >= target
-          : (await worker.measure()).noops >= target,
+          : (await worker.noops()) >= target,
       `${target} parked ${mode.subject} workflows`,
     );
     // The workflow task after the side effect (setting the next timer) completes just after it.

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=throughput,memory,replay,rate-limit,lifecycles]`: site-handoff beside bare
+// `npm run bench [-- --quick] [--only=throughput,memory,replay,rate-limit,lifecycles] [--out=file.json]`: site-handoff beside bare
 // Temporal baselines measured in the same run, on the pinned servers; rounds interleaved, medians reported as
 // ratios (the machine is shared; absolute times vary). Writes bench/results.json.
 import { execFileSync } from 'node:child_process';
@@ -33,15 +33,17 @@ const SIZES = {
   },
 };
 
-function parseArgs(argv: string[]): { quick: boolean; only: Set<Benchmark> } {
+function parseArgs(argv: string[]): { quick: boolean; only: Set<Benchmark>; out: string } {
   const quick = argv.includes('--quick');
+  const out =
+    argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? path.join(__dirname, 'results.json');
   const onlyArg = argv.find((a) => a.startsWith('--only='));
   const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : [...BENCHMARKS];
   const unknown = only.filter((b) => !(BENCHMARKS as readonly string[]).includes(b));
   if (unknown.length) {
     throw new Error(`Unknown benchmark(s) ${unknown.join(', ')}: choose from ${BENCHMARKS.join(', ')}`);
   }
-  return { quick, only: new Set(only as Benchmark[]) };
+  return { quick, only: new Set(only as Benchmark[]), out };
 }
 
 function versions(): Record<string, string> {
@@ -58,8 +60,11 @@ function versions(): Record<string, string> {
 }
 
 async function main(): Promise<void> {
-  const { quick, only } = parseArgs(process.argv.slice(2));
-  const size = quick ? SIZES.quick : SIZES.full;
+  const { quick, only, out } = parseArgs(process.argv.slice(2));
+  const size = structuredClone(quick ? SIZES.quick : SIZES.full);
+  // The full 1,000 lifecycles take about 40 minutes on 2 cores (docs/performance.md); a smaller count can be asked.
+  const lifecyclesArg = process.argv.find((a) => a.startsWith('--lifecycles='));
+  if (lifecyclesArg) size.lifecycles.count = Number(lifecyclesArg.slice('--lifecycles='.length));
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const started = performance.now();
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -154,8 +159,8 @@ async function main(): Promise<void> {
     };
   }
   console.table(table);
-  writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`bench/results.json written (${results.wallSeconds} s)`);
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`${path.relative(process.cwd(), out)} written (${results.wallSeconds} s)`);
 }
 
 main().catch((err: unknown) => {
