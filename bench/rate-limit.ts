@@ -3,6 +3,7 @@
 // backlog about as fast as the limit allows.
 import { completeProject } from '../src/handoff-client';
 import { HandoffWorkers } from '../src/handoff-worker';
+import { peakInWindow } from '../test/reliability/window-peak';
 import { handoffBundle, inBatches, startDevServer, startSandbox, until } from './support';
 
 export interface RateLimitResult {
@@ -21,18 +22,6 @@ export interface RateLimitResult {
 }
 
 const WIX_LIMIT_PER_MINUTE = 200;
-
-/** The most calls any window of `windowMs` holds (sliding, starting at each call). */
-export function peakPerWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let peak = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end] - sorted[start] >= windowMs) start++;
-    peak = Math.max(peak, end - start + 1);
-  }
-  return peak;
-}
 
 export async function measureRateLimit({
   invites,
@@ -84,7 +73,7 @@ export async function measureRateLimit({
       timeScale,
       wixCalls: calls.length,
       rejected429: calls.filter((c) => c.status === 429).length,
-      peakPerWindow: peakPerWindow(times, windowMs),
+      peakPerWindow: peakInWindow(times, windowMs),
       drainMs,
       idealDrainMs,
       drainRatio: drainMs / idealDrainMs,
