@@ -16,7 +16,7 @@ export interface MemoryWorkerConfig {
 
 export type MemoryWorkerMessage =
   | { type: 'ready'; maxCachedWorkflows: number }
-  | { type: 'memory'; rss: number; heapUsed: number; noops: number }
+  | { type: 'memory'; rss: number; heapUsed: number }
   | { type: 'count'; noops: number };
 
 async function main(): Promise<void> {
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       gc?.();
       gc?.();
       const { rss, heapUsed } = process.memoryUsage();
-      process.send?.({ type: 'memory', rss, heapUsed, noops } satisfies MemoryWorkerMessage);
+      process.send?.({ type: 'memory', rss, heapUsed } satisfies MemoryWorkerMessage);
     } else if (message === 'stop') {
       workers.shutdown();
     }

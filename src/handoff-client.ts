@@ -139,7 +139,6 @@ async function staffUpdate(
   workflowId: string,
   run: () => Promise<HandoffStatus>,
 ): Promise<HandoffStatus> {
-  if (await isClosed(client, workflowId)) throw await alreadyEnded(client, workflowId);
   try {
     return await run();
   } catch (err) {
@@ -147,10 +146,9 @@ async function staffUpdate(
       const reason = (err.cause?.message ?? err.message).replace(/^(revoke|resend) refused: /, '');
       throw new HandoffRequestRefused(workflowId, reason);
     }
-    // The server answers "not found" to an update that reaches a workflow which closed meanwhile.
-    if (err instanceof WorkflowNotFoundError) {
-      if (await isClosed(client, workflowId)) throw await alreadyEnded(client, workflowId);
-      throw new HandoffNotFound(workflowId);
+    // "Not found" also answers an update to a handoff that has closed (before the call or during it).
+    if (err instanceof WorkflowNotFoundError && (await isClosed(client, workflowId))) {
+      throw await alreadyEnded(client, workflowId);
     }
     throw err;
   }
@@ -189,11 +187,10 @@ export function resendHandoff(
 /** Staff retry after a failure was fixed; the refusal, if any, shows in the status. */
 export async function retryHandoff(client: Client, idOrSiteId: string, actor: string): Promise<void> {
   const workflowId = toWorkflowId(idOrSiteId);
-  if (await isClosed(client, workflowId)) throw await alreadyEnded(client, workflowId);
   try {
     await client.workflow.getHandle(workflowId).signal(retrySignal, { actor });
   } catch (err) {
-    // Closed between the check and the signal.
+    // A signal to a closed handoff is answered "not found" too; isClosed tells that from an unknown id.
     if (err instanceof WorkflowNotFoundError && (await isClosed(client, workflowId))) {
       throw await alreadyEnded(client, workflowId);
     }
