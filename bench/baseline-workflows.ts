@@ -14,6 +14,26 @@ export async function bareHandoff(): Promise<void> {
   await condition(() => false);
 }
 
+type ProfileActivities = { noop(): Promise<void>; arrive(): Promise<void> };
+
+/**
+ * Throughput profile: the bare handoff with its activities on another task queue, as the rate-limited Wix queue
+ * is, `before` no-op activities in a row and then the one that counts (`arrive`), like site-handoff's
+ * contributors snapshot and Bulk Invite.
+ */
+export async function bareOnOtherQueue(activityTaskQueue: string, before: number): Promise<void> {
+  let started = false;
+  setHandler(startSignal, () => void (started = true));
+  await condition(() => started);
+  const remote = proxyActivities<ProfileActivities>({
+    startToCloseTimeout: '1 minute',
+    taskQueue: activityTaskQueue,
+  });
+  for (let i = 0; i < before; i++) await remote.noop();
+  await remote.arrive();
+  await condition(() => false);
+}
+
 /** One step of a lifecycle, in the order a handoff's history shows it. */
 export type PlainStep = { timerMs: number } | { activity: true };
 

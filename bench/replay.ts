@@ -40,7 +40,7 @@ export async function measureReplay({
   /** Histories already recorded with a renewal; recorded here when absent. */
   recorded?: LifecycleRun;
 }): Promise<ReplayResult> {
-  const run = recorded ?? (await runLifecycles({ count: 1, rounds: 1, maxRenewals: 1 }));
+  const run = recorded ?? (await runLifecycles({ count: 1, batchSize: 1, plainEvery: 1, maxRenewals: 1 }));
   const { handoff, plain } = run.histories;
   const handoffCode = await handoffBundle();
   const plainCode = await baselineBundle();

@@ -3,7 +3,7 @@
 import { Worker } from '@temporalio/worker';
 import { completeProject } from '../src/handoff-client';
 import { HandoffWorkers } from '../src/handoff-worker';
-import { bareHandoff, startSignal } from './baseline-workflows';
+import { bareHandoff, bareOnOtherQueue, startSignal } from './baseline-workflows';
 import {
   baselineBundle,
   handoffBundle,
@@ -20,7 +20,12 @@ export interface ThroughputResult {
   perSecond: number;
   baselinePerSecond: number;
   ratio: number;
-  perRound: { subject: number; baseline: number }[];
+  perRound: { subject: number; baseline: number; otherQueue: number; twoOnOtherQueue: number }[];
+  /**
+   * Where the gap goes: the bare workflow with its one activity on a second task queue (as the Wix queue is),
+   * and with two activities there in a row (as the contributors snapshot and Bulk Invite are); medians, per s.
+   */
+  profile: { oneActivityOnOtherQueue: number; twoActivitiesOnOtherQueue: number };
 }
 
 /** Clients in flight at once, like a project tool replaying a backlog. */
@@ -36,6 +41,7 @@ export async function measureThroughput({
   const env = await startDevServer();
   const { sim, accountId, wix } = await startSandbox();
   let noops = 0;
+  let arrivals = 0;
   try {
     const handoff = await HandoffWorkers.create({
       connection: env.nativeConnection,
@@ -48,6 +54,11 @@ export async function measureThroughput({
       taskQueue: 'bench-bare',
       workflowBundle: await baselineBundle(),
       activities: { noop: () => void noops++ },
+    });
+    const otherQueue = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'bench-bare-other',
+      activities: { noop: () => Promise.resolve(), arrive: () => void arrivals++ },
     });
 
     async function subjectRound(count = n): Promise<number> {
@@ -88,21 +99,47 @@ export async function measureThroughput({
       return count / ((performance.now() - t0) / 1000);
     }
 
+    let profileRun = 0;
+    async function profileRound(before: number, count = n): Promise<number> {
+      profileRun++;
+      const ids = Array.from({ length: count }, (_, i) => `other-${profileRun}-${i}`);
+      const start = arrivals;
+      const t0 = performance.now();
+      await inBatches(ids, STARTERS, async (workflowId) => {
+        await env.client.workflow.signalWithStart(bareOnOtherQueue, {
+          workflowId,
+          taskQueue: 'bench-bare',
+          args: ['bench-bare-other', before],
+          signal: startSignal,
+          signalArgs: [{}],
+        });
+      });
+      await until(() => arrivals - start >= count, 'the profile activities');
+      return count / ((performance.now() - t0) / 1000);
+    }
+
     const perRound: ThroughputResult['perRound'] = [];
     await handoff.runUntil(() =>
-      bare.runUntil(async () => {
-        // A short warm-up on both sides, so neither pays for first-use compilation in round 1.
-        await subjectRound(Math.ceil(n / 4));
-        await baselineRound(Math.ceil(n / 4));
-        for (let round = 0; round < rounds; round++) {
-          const baseline = await baselineRound();
-          const subject = await subjectRound();
-          perRound.push({ subject, baseline });
-          console.log(
-            `  throughput round ${round + 1}: baseline ${baseline.toFixed(1)}/s, site-handoff ${subject.toFixed(1)}/s`,
-          );
-        }
-      }),
+      bare.runUntil(() =>
+        otherQueue.runUntil(async () => {
+          // A short warm-up on every side, so none pays for first-use compilation in round 1.
+          await subjectRound(Math.ceil(n / 4));
+          await baselineRound(Math.ceil(n / 4));
+          await profileRound(1, Math.ceil(n / 4));
+          for (let round = 0; round < rounds; round++) {
+            const baseline = await baselineRound();
+            const one = await profileRound(0);
+            const two = await profileRound(1);
+            const subject = await subjectRound();
+            perRound.push({ subject, baseline, otherQueue: one, twoOnOtherQueue: two });
+            console.log(
+              `  throughput round ${round + 1}: baseline ${baseline.toFixed(1)}/s, ` +
+                `1 activity on a 2nd queue ${one.toFixed(1)}/s, 2 there ${two.toFixed(1)}/s, ` +
+                `site-handoff ${subject.toFixed(1)}/s`,
+            );
+          }
+        }),
+      ),
     );
     const perSecond = median(perRound.map((r) => r.subject));
     const baselinePerSecond = median(perRound.map((r) => r.baseline));
@@ -113,6 +150,10 @@ export async function measureThroughput({
       baselinePerSecond,
       ratio: perSecond / baselinePerSecond,
       perRound,
+      profile: {
+        oneActivityOnOtherQueue: median(perRound.map((r) => r.otherQueue)),
+        twoActivitiesOnOtherQueue: median(perRound.map((r) => r.twoOnOtherQueue)),
+      },
     };
   } finally {
     await sim.close();
