@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only=throughput,memory,replay,rate-limit,lifecycles] [--out=file.json]`: site-handoff beside bare
+// `npm run bench [-- --quick|--smoke] [--only=throughput,memory,replay,rate-limit,lifecycles] [--out=file.json]`: site-handoff beside bare
 // Temporal baselines measured in the same run, on the pinned servers; rounds interleaved, medians reported as
 // ratios (the machine is shared; absolute times vary). Writes bench/results.json.
 import { execFileSync } from 'node:child_process';
@@ -25,16 +25,26 @@ const SIZES = {
     lifecycles: { count: 1_000, batchSize: 20, plainEvery: 5 },
   },
   quick: {
-    throughput: { n: 100, rounds: 5 },
+    throughput: { n: 60, rounds: 5 },
     memory: { counts: [200, 400] },
     replay: { copies: 10, rounds: 5 },
     rateLimit: { invites: 100, timeScale: 3 },
-    lifecycles: { count: 10, batchSize: 10, plainEvery: 1 },
+    lifecycles: { count: 5, batchSize: 5, plainEvery: 1 },
+  },
+  /** CI's smoke pass: every benchmark runs end to end, with counts too small for the figures to mean anything. */
+  smoke: {
+    throughput: { n: 10, rounds: 1 },
+    memory: { counts: [20] },
+    replay: { copies: 2, rounds: 1 },
+    rateLimit: { invites: 20, timeScale: 3 },
+    lifecycles: { count: 2, batchSize: 2, plainEvery: 1 },
   },
 };
 
-function parseArgs(argv: string[]): { quick: boolean; only: Set<Benchmark>; out: string } {
-  const quick = argv.includes('--quick');
+type Size = keyof typeof SIZES;
+
+function parseArgs(argv: string[]): { size: Size; only: Set<Benchmark>; out: string } {
+  const size: Size = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
   const out =
     argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? path.join(__dirname, 'results.json');
   const onlyArg = argv.find((a) => a.startsWith('--only='));
@@ -43,7 +53,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Benchmark>; out:
   if (unknown.length) {
     throw new Error(`Unknown benchmark(s) ${unknown.join(', ')}: choose from ${BENCHMARKS.join(', ')}`);
   }
-  return { quick, only: new Set(only as Benchmark[]), out };
+  return { size, only: new Set(only as Benchmark[]), out };
 }
 
 function versions(): Record<string, string> {
@@ -60,9 +70,9 @@ function versions(): Record<string, string> {
 }
 
 async function main(): Promise<void> {
-  const { quick, only, out } = parseArgs(process.argv.slice(2));
-  const size = structuredClone(quick ? SIZES.quick : SIZES.full);
-  // The full 1,000 lifecycles take about an hour on 2 cores (docs/performance.md); a smaller count can be asked.
+  const { size: sizeName, only, out } = parseArgs(process.argv.slice(2));
+  const size = structuredClone(SIZES[sizeName]);
+  // The full 1,000 lifecycles take about 40 minutes on 2 cores (docs/performance.md); a smaller count can be asked.
   const lifecyclesArg = process.argv.find((a) => a.startsWith('--lifecycles='));
   if (lifecyclesArg) {
     const count = Number(lifecyclesArg.slice('--lifecycles='.length));
@@ -99,7 +109,7 @@ async function main(): Promise<void> {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       ...versions(),
     },
-    quick,
+    size: sizeName,
     wallSeconds: Math.round((performance.now() - started) / 1000),
     throughput,
     memory,
@@ -133,6 +143,7 @@ async function main(): Promise<void> {
     for (const [label, perSecond] of [
       ['  bare, its activity on a 2nd queue', throughput.profile.oneActivityOnOtherQueue],
       ['  bare, 2 activities on a 2nd queue', throughput.profile.twoActivitiesOnOtherQueue],
+      ['  bare, those 2 making the Wix calls', throughput.profile.twoActivitiesCallingWix],
     ] as const) {
       table[label] = {
         'site-handoff': perSecond.toFixed(1),

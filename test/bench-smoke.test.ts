@@ -1,0 +1,49 @@
+// CI's smoke pass over `npm run bench`: every benchmark runs end to end and writes the figures the issue names.
+// Counts are tiny, so nothing here judges a figure: benchmarks are not timed tests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+interface Results {
+  size: string;
+  throughput: { ratio: number; perSecond: number; profile: Record<string, number> };
+  memory: { bytesPerHandoff: number };
+  replay: { ratio: number };
+  rateLimit: { peakPerWindow: number; limit: number; rejected429: number };
+  lifecycles: { count: number; finalStates: Record<string, number>; wallMsPerLifecycle: number };
+}
+
+test('npm run bench -- --smoke runs every benchmark and writes bench results', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'site-handoff-bench-'));
+  const out = path.join(dir, 'results.json');
+  try {
+    const child = spawn('npm', ['run', 'bench', '--', '--smoke', `--out=${out}`], {
+      cwd: path.resolve(__dirname, '..'),
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    if (code !== 0) throw new Error(`npm run bench -- --smoke exited ${code}:\n${output}`);
+
+    const results = JSON.parse(readFileSync(out, 'utf8')) as Results;
+    expect(results.size).toBe('smoke');
+    for (const figure of [
+      results.throughput.ratio,
+      results.throughput.perSecond,
+      results.throughput.profile.oneActivityOnOtherQueue,
+      results.memory.bytesPerHandoff,
+      results.replay.ratio,
+      results.lifecycles.wallMsPerLifecycle,
+    ]) {
+      expect(Number.isFinite(figure) && figure > 0).toBe(true);
+    }
+    // Pacing is checked even at this size: the worker must keep under the simulator's limit.
+    expect(results.rateLimit.peakPerWindow).toBeLessThanOrEqual(results.rateLimit.limit);
+    expect(results.rateLimit.rejected429).toBe(0);
+    expect(results.lifecycles.finalStates).toEqual({ expired: 2 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 300_000);
