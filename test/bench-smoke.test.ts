@@ -29,16 +29,18 @@ test('npm run bench -- --smoke runs every benchmark and writes bench results', a
 
     const results = JSON.parse(readFileSync(out, 'utf8')) as Results;
     expect(results.size).toBe('smoke');
-    for (const figure of [
-      results.throughput.ratio,
-      results.throughput.perSecond,
-      results.throughput.profile.oneActivityOnOtherQueue,
-      results.memory.bytesPerHandoff,
-      results.replay.ratio,
-      results.lifecycles.wallMsPerLifecycle,
-    ]) {
-      expect(Number.isFinite(figure) && figure > 0).toBe(true);
+    const figures = {
+      'throughput.ratio': results.throughput.ratio,
+      'throughput.perSecond': results.throughput.perSecond,
+      'throughput.profile.oneActivityOnOtherQueue': results.throughput.profile.oneActivityOnOtherQueue,
+      'replay.ratio': results.replay.ratio,
+      'lifecycles.wallMsPerLifecycle': results.lifecycles.wallMsPerLifecycle,
+    };
+    for (const [name, figure] of Object.entries(figures)) {
+      expect([name, Number.isFinite(figure) && figure > 0]).toEqual([name, true]);
     }
+    // 20 parked handoffs move RSS by less than its noise, so the figure may be 0 or below; it must exist.
+    expect(Number.isFinite(results.memory.bytesPerHandoff)).toBe(true);
     // Pacing is checked even at this size: the worker must keep under the simulator's limit.
     expect(results.rateLimit.peakPerWindow).toBeLessThanOrEqual(results.rateLimit.limit);
     expect(results.rateLimit.rejected429).toBe(0);
