@@ -44,7 +44,8 @@ export async function measureReplay({
   const { handoff, plain } = run.histories;
   const handoffCode = await handoffBundle();
   const plainCode = await baselineBundle();
-  // One untimed pass each: the first replay worker pays for loading the bundle.
+  // One untimed pass each warms up module loading; every timed round then builds its own replay worker, whose
+  // set-up is spread over its copies (a little more for the larger handoff bundle).
   await replayMany(handoffCode, handoff, 1);
   await replayMany(plainCode, plain, 1);
   const subject: number[] = [];

@@ -129,22 +129,41 @@ export async function measureThroughput({
       return count / ((performance.now() - t0) / 1000);
     }
 
+    // Each profile arm on its own workflow worker, as the bare and handoff arms are, so no worker's cache holds
+    // more than its own arm's parked workflows.
+    const PROFILE_ARMS = {
+      oneOnOtherQueue: { workflows: 'bench-profile-one', activities: 'bench-bare-other', before: 0 },
+      twoOnOtherQueue: { workflows: 'bench-profile-two', activities: 'bench-bare-other', before: 1 },
+      twoCallingWix: { workflows: 'bench-profile-wix', activities: 'bench-bare-wix', before: 1 },
+    } as const;
+    type ProfileArm = keyof typeof PROFILE_ARMS;
+    const profileWorkers = await Promise.all(
+      Object.values(PROFILE_ARMS).map(async ({ workflows }) =>
+        Worker.create({
+          connection: env.nativeConnection,
+          taskQueue: workflows,
+          workflowBundle: await baselineBundle(),
+        }),
+      ),
+    );
+
     let profileRun = 0;
-    /** The bare workflow with `before` + 1 activities on `queue`; counted when the last one ran. */
-    async function profileRound(queue: 'bench-bare-other' | 'bench-bare-wix', before: number, count = n) {
+    /** The bare workflow with `before` + 1 activities on the arm's queue; counted when the last one ran. */
+    async function profileRound(arm: ProfileArm, count = n): Promise<number> {
+      const { workflows, activities, before } = PROFILE_ARMS[arm];
+      const callsWix = activities === 'bench-bare-wix';
       profileRun++;
-      const sites =
-        queue === 'bench-bare-wix'
-          ? Array.from({ length: count }, () => sim.addSite({ ownerAccountId: accountId }))
-          : Array.from({ length: count }, (_, i) => String(i));
-      const arrived = () => (queue === 'bench-bare-wix' ? sim.outbox().length : arrivals);
+      const sites = callsWix
+        ? Array.from({ length: count }, () => sim.addSite({ ownerAccountId: accountId }))
+        : Array.from({ length: count }, (_, i) => String(i));
+      const arrived = () => (callsWix ? sim.outbox().length : arrivals);
       const start = arrived();
       const t0 = performance.now();
       await inBatches(sites, STARTERS, async (siteId) => {
         await env.client.workflow.signalWithStart(bareOnOtherQueue, {
           workflowId: `profile-${profileRun}_${siteId}`,
-          taskQueue: 'bench-bare',
-          args: [queue, before],
+          taskQueue: workflows,
+          args: [activities, before],
           signal: startSignal,
           signalArgs: [{}],
         });
@@ -153,33 +172,46 @@ export async function measureThroughput({
       return count / ((performance.now() - t0) / 1000);
     }
 
+    type Arm = 'baseline' | ProfileArm | 'subject';
+    const ARMS: Arm[] = ['baseline', 'oneOnOtherQueue', 'twoOnOtherQueue', 'twoCallingWix', 'subject'];
+    const runArm = (arm: Arm, count = n): Promise<number> =>
+      arm === 'baseline'
+        ? baselineRound(count)
+        : arm === 'subject'
+          ? subjectRound(count)
+          : profileRound(arm, count);
+
     const perRound: ThroughputResult['perRound'] = [];
-    await handoff.runUntil(() =>
-      bare.runUntil(() =>
-        otherQueue.runUntil(() =>
-          callingWix.runUntil(async () => {
-            // A short warm-up on every side, so none pays for first-use compilation in round 1.
-            await subjectRound(Math.ceil(n / 4));
-            await baselineRound(Math.ceil(n / 4));
-            await profileRound('bench-bare-other', 1, Math.ceil(n / 4));
-            await profileRound('bench-bare-wix', 1, Math.ceil(n / 4));
-            for (let round = 0; round < rounds; round++) {
-              const baseline = await baselineRound();
-              const one = await profileRound('bench-bare-other', 0);
-              const two = await profileRound('bench-bare-other', 1);
-              const twoCallingWix = await profileRound('bench-bare-wix', 1);
-              const subject = await subjectRound();
-              perRound.push({ subject, baseline, otherQueue: one, twoOnOtherQueue: two, twoCallingWix });
-              console.log(
-                `  throughput round ${round + 1}: baseline ${baseline.toFixed(1)}/s, ` +
-                  `1 activity on a 2nd queue ${one.toFixed(1)}/s, 2 there ${two.toFixed(1)}/s, ` +
-                  `2 calling Wix ${twoCallingWix.toFixed(1)}/s, site-handoff ${subject.toFixed(1)}/s`,
-              );
-            }
-          }),
-        ),
-      ),
+    const workers = [handoff, bare, otherQueue, callingWix, ...profileWorkers];
+    const runAll = workers.reduceRight<() => Promise<void>>(
+      (inner, worker) => () => worker.runUntil(inner),
+      async () => {
+        // A short warm-up on every side, so none pays for first-use compilation in round 1.
+        for (const arm of ARMS) await runArm(arm, Math.ceil(n / 4));
+        for (let round = 0; round < rounds; round++) {
+          // The order rotates each round: the server slows as open workflows pile up, so no arm always goes last.
+          const measured = {} as Record<Arm, number>;
+          for (let i = 0; i < ARMS.length; i++) {
+            const arm = ARMS[(i + round) % ARMS.length];
+            measured[arm] = await runArm(arm);
+          }
+          perRound.push({
+            subject: measured.subject,
+            baseline: measured.baseline,
+            otherQueue: measured.oneOnOtherQueue,
+            twoOnOtherQueue: measured.twoOnOtherQueue,
+            twoCallingWix: measured.twoCallingWix,
+          });
+          console.log(
+            `  throughput round ${round + 1}: baseline ${measured.baseline.toFixed(1)}/s, ` +
+              `1 activity on a 2nd queue ${measured.oneOnOtherQueue.toFixed(1)}/s, ` +
+              `2 there ${measured.twoOnOtherQueue.toFixed(1)}/s, ` +
+              `2 calling Wix ${measured.twoCallingWix.toFixed(1)}/s, site-handoff ${measured.subject.toFixed(1)}/s`,
+          );
+        }
+      },
     );
+    await runAll();
     const perSecond = median(perRound.map((r) => r.subject));
     const baselinePerSecond = median(perRound.map((r) => r.baseline));
     return {
