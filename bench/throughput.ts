@@ -21,13 +21,7 @@ export interface ThroughputResult {
   perSecond: number;
   baselinePerSecond: number;
   ratio: number;
-  perRound: {
-    subject: number;
-    baseline: number;
-    otherQueue: number;
-    twoOnOtherQueue: number;
-    twoCallingWix: number;
-  }[];
+  perRound: Record<Arm, number>[];
   /**
    * Where the gap goes, medians per second: the bare workflow with its one activity on a second task queue (as
    * the Wix queue is); with two activities there in a row (as the contributors snapshot and Bulk Invite are);
@@ -39,6 +33,9 @@ export interface ThroughputResult {
     twoActivitiesCallingWix: number;
   };
 }
+
+/** The measured arms: the baseline, the profile's three reshaped bare workflows, site-handoff. */
+type Arm = 'baseline' | 'oneOnOtherQueue' | 'twoOnOtherQueue' | 'twoCallingWix' | 'subject';
 
 /** Clients in flight at once, like a project tool replaying a backlog. */
 const STARTERS = 50;
@@ -136,7 +133,7 @@ export async function measureThroughput({
       twoOnOtherQueue: { workflows: 'bench-profile-two', activities: 'bench-bare-other', before: 1 },
       twoCallingWix: { workflows: 'bench-profile-wix', activities: 'bench-bare-wix', before: 1 },
     } as const;
-    type ProfileArm = keyof typeof PROFILE_ARMS;
+    type ProfileArm = keyof typeof PROFILE_ARMS & Arm;
     const profileWorkers = await Promise.all(
       Object.values(PROFILE_ARMS).map(async ({ workflows }) =>
         Worker.create({
@@ -172,7 +169,6 @@ export async function measureThroughput({
       return count / ((performance.now() - t0) / 1000);
     }
 
-    type Arm = 'baseline' | ProfileArm | 'subject';
     const ARMS: Arm[] = ['baseline', 'oneOnOtherQueue', 'twoOnOtherQueue', 'twoCallingWix', 'subject'];
     const runArm = (arm: Arm, count = n): Promise<number> =>
       arm === 'baseline'
@@ -195,13 +191,7 @@ export async function measureThroughput({
             const arm = ARMS[(i + round) % ARMS.length];
             measured[arm] = await runArm(arm);
           }
-          perRound.push({
-            subject: measured.subject,
-            baseline: measured.baseline,
-            otherQueue: measured.oneOnOtherQueue,
-            twoOnOtherQueue: measured.twoOnOtherQueue,
-            twoCallingWix: measured.twoCallingWix,
-          });
+          perRound.push(measured);
           console.log(
             `  throughput round ${round + 1}: baseline ${measured.baseline.toFixed(1)}/s, ` +
               `1 activity on a 2nd queue ${measured.oneOnOtherQueue.toFixed(1)}/s, ` +
@@ -222,7 +212,7 @@ export async function measureThroughput({
       ratio: perSecond / baselinePerSecond,
       perRound,
       profile: {
-        oneActivityOnOtherQueue: median(perRound.map((r) => r.otherQueue)),
+        oneActivityOnOtherQueue: median(perRound.map((r) => r.oneOnOtherQueue)),
         twoActivitiesOnOtherQueue: median(perRound.map((r) => r.twoOnOtherQueue)),
         twoActivitiesCallingWix: median(perRound.map((r) => r.twoCallingWix)),
       },
