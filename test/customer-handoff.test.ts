@@ -108,6 +108,7 @@ test('revoked means out: a contributor who got in before the revoke is reported 
     await handle.signal(revokeSignal, { reason: 'contract cancelled', actor: 'staff:ana' });
     const result = await handle.result();
     expect(result.alerts).toEqual([expect.stringContaining(accountId)]);
+    await maybeRecordHistory(handle, 'revoked-with-alert');
     return result;
   });
   expect(final.state).toBe('revoked');
@@ -140,6 +141,7 @@ test('a revoke after an acceptance is refused visibly and nothing is revoked', a
     });
     expect(refused.state).toBe('pending');
     expect(refused.invitees.map((i) => i.status)).toEqual(['accepted', 'pending']);
+    await maybeRecordHistory(handle, 'revoke-refused-after-acceptance');
   });
   expect(h.sim.calls().filter((c) => c.path.endsWith('/revoke'))).toHaveLength(0);
   expect(h.sim.invites({ email: PARTNER })[0].status).toBe('Pending');
@@ -160,6 +162,7 @@ test('a staff resend emails the pending invitee now and counts as a reminder; re
     const final = await handle.result();
     expect(final.state).toBe('accepted');
     expect(inviteIdOf(final, OWNER)).toBe(inviteIdOf(pending, OWNER));
+    await maybeRecordHistory(handle, 'staff-resend-then-accepted');
   });
   expect(h.sim.emailCount(OWNER)).toBe(2);
 });
@@ -181,6 +184,7 @@ test('partial Bulk Invite failure: the good address is invited, the other is fai
     h.sim.acceptInvite(status.invitees[0].inviteId!);
     const final = await handle.result();
     expect(final.state).toBe('accepted');
+    await maybeRecordHistory(handle, 'partial-failure-then-accepted');
   });
   expect(h.sim.emailCount(OWNER)).toBe(1);
   expect(h.sim.emailCount(existing)).toBe(0);
@@ -193,6 +197,7 @@ test('a 429 storm delays the invite, which then goes out exactly once', async ()
     await env.sleep('10 minutes');
     const status = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite after the storm');
     expect(events(status, 'invite delayed')).toHaveLength(4);
+    await maybeRecordHistory(handle, 'invite-delayed-by-429');
   });
   expect(h.sim.emailCount(OWNER)).toBe(1);
   expect(
@@ -298,6 +303,7 @@ test('a permanent Wix error makes the handoff failed; after the fix a staff retr
     const status = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite after retry');
     expect(status.failure).toBeNull();
     expect(events(status, 'retry')).toEqual([expect.objectContaining({ actor: 'staff:ana' })]);
+    await maybeRecordHistory(handle, 'failed-then-retried');
   });
   expect(h.sim.emailCount(OWNER)).toBe(1);
 });
@@ -374,7 +380,9 @@ test('an unconfirmed invite that did go out is still seen when the customer acce
     const handle = await h.complete(projectEvent(h.siteId));
     await h.waitForStatus(handle, (s) => s.state === 'failed', 'the unconfirmed invite');
     h.sim.acceptInvite(h.sim.invites({ email: OWNER })[0].id!);
-    return handle.result();
+    const result = await handle.result();
+    await maybeRecordHistory(handle, 'unconfirmed-then-accepted');
+    return result;
   });
   expect(final.state).toBe('accepted');
   expect(final.invitees[0]).toMatchObject({ status: 'accepted', inviteId: null });
@@ -387,6 +395,7 @@ test('cancelling the workflow revokes its pending invites', async () => {
     await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+    await maybeRecordHistory(handle, 'cancelled-while-pending');
   });
   expect(h.sim.invites({ email: OWNER })[0].status).toBe('Deleted');
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -7,15 +7,19 @@ export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
 const History = temporal.api.history.v1.History;
 
 /**
- * With RECORD_HISTORIES=1, saves the handoff's history for the replay test. Recorded when a workflow change is
- * meant to be compatible; committed so CI replays what running handoffs look like today.
+ * With RECORD_HISTORIES=<tag> (e.g. the code version), saves the handoff's history as `<name>.<tag>.history.bin`
+ * for the replay test; `1` saves `<name>.history.bin`. Never overwrites: older histories are what running
+ * handoffs of older code look like, and must keep replaying.
  * Stored as protobuf binary: the JSON helpers clash with Jest's module registry.
  */
 export async function maybeRecordHistory(handle: WorkflowHandle, name: string): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
+  const tag = process.env.RECORD_HISTORIES;
+  if (!tag) return;
   mkdirSync(HISTORIES_DIR, { recursive: true });
+  const file = path.join(HISTORIES_DIR, tag === '1' ? `${name}.history.bin` : `${name}.${tag}.history.bin`);
+  if (existsSync(file)) return;
   const history = await handle.fetchHistory();
-  writeFileSync(path.join(HISTORIES_DIR, `${name}.history.bin`), History.encode(history).finish());
+  writeFileSync(file, History.encode(history).finish());
 }
 
 export function recordedHistories(): { name: string; history: temporal.api.history.v1.History }[] {
