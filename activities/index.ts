@@ -1,5 +1,6 @@
 import type { WixClient } from '../src/wix/wix-client';
 import type { SiteInvite } from '../src/wix/wix-types';
+import { INVITE_VALIDITY_MS, type SentInvite } from '../workflows/handoff-types';
 import { toWixFailure } from './wix-failure';
 
 export interface ActivityDeps {
@@ -16,15 +17,7 @@ export interface ActivityDeps {
   inviteValidityMs?: number;
 }
 
-export interface SentInviteResult {
-  email: string;
-  inviteId: string;
-  expiresAt: number;
-}
-
-const THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000;
-
-export function createActivities({ wix, inviteValidityMs = THIRTY_DAYS_MS }: ActivityDeps) {
+export function createActivities({ wix, inviteValidityMs = INVITE_VALIDITY_MS }: ActivityDeps) {
   const expiryOf = (invite: SiteInvite | undefined): number | undefined => {
     const parsed = invite?.expirationDate ? Date.parse(invite.expirationDate) : NaN;
     return Number.isFinite(parsed) ? parsed : undefined;
@@ -54,7 +47,7 @@ export function createActivities({ wix, inviteValidityMs = THIRTY_DAYS_MS }: Act
       roleId: string;
       emails: string[];
       language?: string;
-    }): Promise<{ invites: SentInviteResult[]; failedEmails: string[] }> {
+    }): Promise<{ invites: SentInvite[]; failedEmails: string[] }> {
       try {
         const answer = await wix.bulkInvite(input.siteId, {
           policyIds: [input.roleId],

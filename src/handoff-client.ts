@@ -5,7 +5,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   WORKFLOW_TYPE,
   customerHandoff,
@@ -18,12 +18,21 @@ import {
 } from '../workflows/customer-handoff';
 import { HANDOFF_STATE_ATTRIBUTE } from '../workflows/search-attributes';
 import { validateProjectCompleted } from '../workflows/project-schema';
-import type { HandoffState, HandoffStatus, ProjectCompleted } from '../workflows/handoff-types';
+import {
+  REQUEST_INVALID,
+  REQUEST_REFUSED,
+  type HandoffState,
+  type HandoffStatus,
+  type ProjectCompleted,
+} from '../workflows/handoff-types';
 
-/** The request is wrong: nothing was started or signalled. */
+/** The request is wrong: nothing was started, signalled or changed. */
 export class InvalidHandoffRequest extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid project-completed event: ${problems.join('; ')}`);
+  constructor(
+    readonly problems: string[],
+    readonly what = 'project-completed event',
+  ) {
+    super(`Invalid ${what}: ${problems.join('; ')}`);
     this.name = 'InvalidHandoffRequest';
   }
 }
@@ -142,9 +151,13 @@ async function staffUpdate(
   try {
     return await run();
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      const reason = (err.cause?.message ?? err.message).replace(/^(revoke|resend) refused: /, '');
-      throw new HandoffRequestRefused(workflowId, reason);
+    // The workflow refuses in one shape, from its validators and its handlers alike.
+    const failure = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+    if (failure instanceof ApplicationFailure && failure.type === REQUEST_REFUSED) {
+      throw new HandoffRequestRefused(workflowId, failure.message);
+    }
+    if (failure instanceof ApplicationFailure && failure.type === REQUEST_INVALID) {
+      throw new InvalidHandoffRequest([failure.message], 'staff request');
     }
     // "Not found" also answers an update to a handoff that has closed (before the call or during it).
     if (err instanceof WorkflowNotFoundError && (await isClosed(client, workflowId))) {

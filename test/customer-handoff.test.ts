@@ -208,6 +208,33 @@ test('a 429 storm delays the invite, which then goes out exactly once', async ()
   ).toEqual([429, 429, 429, 429, 200]);
 });
 
+test('a reminder held back by a 429 waits out the pause: one contributors check, then one resend', async () => {
+  h.sim.injectFault({ count: 1, route: 'resend', status: 429 });
+  const reminded = await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
+    await env.sleep('49 hours');
+    const status = await h.waitForStatus(
+      handle,
+      (s) => s.remindersSent === 1,
+      'the reminder after the pause',
+    );
+    await maybeRecordHistory(handle, 'reminder-waits-out-429');
+    return status;
+  });
+  const [delayed] = events(reminded, 'reminder delayed');
+  const [sent] = events(reminded, 'reminder sent');
+  // Wix's advice: a minute.
+  expect(Date.parse(sent.at) - Date.parse(delayed.at)).toBeGreaterThanOrEqual(60_000);
+  const calls = h.sim.calls();
+  const resends = calls.flatMap((c, n) => (c.path.endsWith('/resend') ? [n] : []));
+  expect(resends.map((n) => calls[n].status)).toEqual([429, 200]);
+  // Before, the handoff checked contributors again and again until the pause ended.
+  const checksDuringPause = calls.slice(resends[0], resends[1]).filter((c) => /contributors/.test(c.path));
+  expect(checksDuringPause.length).toBeLessThanOrEqual(1);
+  expect(h.sim.emailCount(OWNER)).toBe(2);
+});
+
 test('the same project-completed event three times starts one handoff and sends one invite', async () => {
   await h.withWorker(async () => {
     const handles = [];

@@ -9,7 +9,7 @@ import { TEST_DATA_CONVERTER, workflowBundle } from './support/temporal';
 
 const FIXTURE = path.resolve(__dirname, 'fixtures', 'invite-machine-without-reminders.ts');
 
-/** The real workflows, with the workflow's import of the invite machine pointed at the changed fixture. */
+/** The real workflows, with their imports of the invite machine pointed at the changed fixture. */
 function bundleWithChangedMachine() {
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
@@ -21,7 +21,8 @@ function bundleWithChangedMachine() {
         new webpack.NormalModuleReplacementPlugin(
           /invite-machine$/,
           (resource: { request: string; contextInfo?: { issuer?: string } }) => {
-            if (resource.contextInfo?.issuer?.endsWith(path.join('workflows', 'customer-handoff.ts')))
+            // Every workflow file's import of the machine, but not the fixture's own.
+            if (resource.contextInfo?.issuer?.includes(`${path.sep}workflows${path.sep}`))
               resource.request = FIXTURE;
           },
         ),

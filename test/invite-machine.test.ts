@@ -1,7 +1,10 @@
 // Unit tests for the pure invite machine: every allowed transition, every refusal, persistence.
 import {
   applyEvent,
+  contributorsWorthChecking,
   DEFAULT_POLICY,
+  judgeContributors,
+  whatIsDue,
   initialHandoff,
   isRepeatedProject,
   nextReminderAt,
@@ -221,7 +224,14 @@ describe('invite machine', () => {
       const s = initialHandoff();
       expect(stateOf(s)).toBe('awaitingProject');
       expect(s.status).toBe('active');
-      expect(s.context).toEqual({ policy: DEFAULT_POLICY, invitees: [], claimedAccountIds: [] });
+      expect(s.context).toEqual({
+        policy: DEFAULT_POLICY,
+        invitees: [],
+        claimedAccountIds: [],
+        reportedAccountIds: [],
+        lastCheckAt: 0,
+        wixBusyUntil: 0,
+      });
     });
 
     it('reminds after 2, 5, 10 and 20 days, polls every 6 hours and renews once by default', () => {
@@ -1318,6 +1328,149 @@ describe('invite machine', () => {
       expect(next(after, ANNA)).toBe(T0 + 60_000);
       const done = run(after, reminderDue(ANNA, T0 + 60_000), reminderSent(ANNA, T0 + 60_500));
       expect(next(done, ANNA)).toBeUndefined();
+    });
+  });
+  describe('what is due', () => {
+    const due = (s: HandoffSnapshot, at: number) => whatIsDue(s.context, at);
+
+    it('after the invite: nothing now, the first reminder at 2 days, the first check one poll later', () => {
+      const s = pendingHandoff();
+      expect(due(s, T0 + HOUR)).toEqual({
+        wakeAt: T0 + 6 * HOUR,
+        checkContributors: false,
+        clockEvents: [],
+        sends: [],
+      });
+      const atPoll = due(s, T0 + 6 * HOUR);
+      expect(atPoll).toMatchObject({ checkContributors: true, clockEvents: [], sends: [] });
+    });
+
+    it('a checked handoff wakes for the reminder, checks before it, then the machine marks it and it is sent', () => {
+      const checked = run(pendingHandoff(), {
+        type: 'CONTRIBUTORS_SEEN',
+        at: T0 + 42 * HOUR,
+        accountIds: [OWNER_ACCOUNT],
+      });
+      expect(due(checked, T0 + 43 * HOUR).wakeAt).toBe(T0 + 2 * DAY);
+      const atReminder = due(checked, T0 + 2 * DAY);
+      expect(atReminder.checkContributors).toBe(true);
+      expect(atReminder.clockEvents).toEqual([reminderDue(ANNA, T0 + 2 * DAY)]);
+      const marked = run(checked, ...atReminder.clockEvents);
+      expect(due(marked, T0 + 2 * DAY).sends).toEqual([
+        { invitee: invitee(marked, ANNA), purpose: 'reminder' },
+      ]);
+      // Marked once: the same moment yields no second reminder event.
+      expect(due(marked, T0 + 2 * DAY).clockEvents).toEqual([]);
+    });
+
+    it('at expiry the invite is renewed, not reminded; a reminder missed until then is dropped', () => {
+      const s = pendingHandoff([ANNA], policy({ reminderOffsetsMs: [29 * DAY + 23 * HOUR] }));
+      const atExpiry = due(s, T0 + VALIDITY + HOUR);
+      expect(atExpiry.clockEvents).toEqual([expiryReached(ANNA, T0 + VALIDITY + HOUR)]);
+      const renewing = run(s, ...atExpiry.clockEvents);
+      expect(due(renewing, T0 + VALIDITY + HOUR).sends).toEqual([
+        { invitee: invitee(renewing, ANNA), purpose: 'renewal' },
+      ]);
+    });
+
+    it('while Wix asked to wait, nothing is sent and the handoff wakes when the pause ends', () => {
+      const marked = run(
+        pendingHandoff(),
+        { type: 'CONTRIBUTORS_SEEN', at: T0 + 2 * DAY, accountIds: [] },
+        reminderDue(ANNA, T0 + 2 * DAY),
+        {
+          type: 'WIX_BUSY',
+          until: T0 + 2 * DAY + 90_000,
+        },
+      );
+      expect(due(marked, T0 + 2 * DAY + 1000)).toMatchObject({ wakeAt: T0 + 2 * DAY + 90_000, sends: [] });
+      expect(due(marked, T0 + 2 * DAY + 90_000).sends).toHaveLength(1);
+    });
+
+    it('a staff retry does not wait for an earlier pause', () => {
+      const s = run(failedHandoff(), { type: 'WIX_BUSY', until: T0 + DAY }, retry(T0 + HOUR));
+      expect(s.context.wixBusyUntil).toBe(0);
+    });
+
+    it('a failed contributors check still counts as a check for the poll interval', () => {
+      const s = run(pendingHandoff(), { type: 'CONTRIBUTORS_CHECK_FAILED', at: T0 + 6 * HOUR });
+      expect(due(s, T0 + 7 * HOUR).wakeAt).toBe(T0 + 12 * HOUR);
+    });
+  });
+
+  describe('who accepted, judged from the contributors Wix lists', () => {
+    const seen = (at: number, ...accountIds: string[]): HandoffEvent => ({
+      type: 'CONTRIBUTORS_SEEN',
+      at,
+      accountIds,
+    });
+
+    it('one invite out and one new contributor: that invitee accepted, as that account', () => {
+      const s = pendingHandoff();
+      expect(judgeContributors(s.context, [OWNER_ACCOUNT, ANNA_ACCOUNT])).toEqual({
+        kind: 'accepted',
+        email: ANNA,
+        accountId: ANNA_ACCOUNT,
+      });
+      const after = run(s, seen(T0 + DAY, OWNER_ACCOUNT, ANNA_ACCOUNT));
+      expect(stateOf(after)).toBe('accepted');
+      expect(invitee(after, ANNA)).toMatchObject({ acceptedByAccountId: ANNA_ACCOUNT, acceptedBy: 'wix' });
+    });
+
+    it('contributors from before the invite are never taken for the customer', () => {
+      const after = run(pendingHandoff(), seen(T0 + DAY, OWNER_ACCOUNT));
+      expect(stateOf(after)).toBe('pending');
+      expect(after.context.lastCheckAt).toBe(T0 + DAY);
+    });
+
+    it('two invites out: a new contributor is reported once as ambiguous, nobody is marked accepted', () => {
+      const s = pendingHandoff([ANNA, BEN]);
+      expect(judgeContributors(s.context, [ANNA_ACCOUNT])).toEqual({
+        kind: 'ambiguous',
+        accountIds: [ANNA_ACCOUNT],
+        candidates: [ANNA, BEN],
+      });
+      const after = run(s, seen(T0 + DAY, ANNA_ACCOUNT));
+      expect(statuses(after)).toEqual({ [ANNA]: 'pending', [BEN]: 'pending' });
+      expect(after.context.reportedAccountIds).toEqual([ANNA_ACCOUNT]);
+      expect(judgeContributors(after.context, [ANNA_ACCOUNT])).toEqual({ kind: 'nothing new' });
+    });
+
+    it('an account reported as ambiguous is not attributed later when only one invite is left', () => {
+      const reported = run(
+        pendingHandoff([ANNA, BEN]),
+        seen(T0 + DAY, ANNA_ACCOUNT),
+        accepted(BEN, T0 + DAY, BEN_ACCOUNT, STAFF),
+      );
+      expect(judgeContributors(reported.context, [ANNA_ACCOUNT, BEN_ACCOUNT])).toEqual({
+        kind: 'nothing new',
+      });
+    });
+
+    it('an unconfirmed invite of a failed handoff can still be seen accepted', () => {
+      const s = run(
+        startHandoff([ANNA]),
+        prepared,
+        sendFailed([ANNA], 'unknown', 'the call to Wix did not finish'),
+      );
+      expect(stateOf(s)).toBe('failed');
+      expect(contributorsWorthChecking(s.context)).toBe(true);
+      expect(stateOf(run(s, seen(T0 + DAY, ANNA_ACCOUNT)))).toBe('accepted');
+    });
+
+    it('nothing to check before the role is known or when no invite can be accepted', () => {
+      expect(contributorsWorthChecking(startHandoff().context)).toBe(false);
+      expect(contributorsWorthChecking(failedHandoff().context)).toBe(false);
+    });
+  });
+
+  describe('restoring a state saved before the machine kept its check times', () => {
+    it('takes the initial values for the fields it did not have', () => {
+      const saved = saveHandoff(pendingHandoff());
+      const { lastCheckAt: _a, wixBusyUntil: _b, reportedAccountIds: _c, ...older } = saved.context;
+      const restored = restoreHandoff({ value: saved.value, context: older as typeof saved.context });
+      expect(restored.context).toMatchObject({ lastCheckAt: 0, wixBusyUntil: 0, reportedAccountIds: [] });
+      expect(stateOf(restored)).toBe('pending');
     });
   });
 });

@@ -51,11 +51,34 @@ export interface RetryRequest {
   actor: string;
 }
 
-/** States a user sees; the machine's top-level state names. */
-export type HandoffState =
-  'awaitingProject' | 'inviting' | 'pending' | 'revoking' | 'accepted' | 'revoked' | 'expired' | 'failed';
+/** States a user sees; the machine's top-level state names. The API and the CLI validate against this list. */
+export const HANDOFF_STATES = [
+  'awaitingProject',
+  'inviting',
+  'pending',
+  'revoking',
+  'accepted',
+  'revoked',
+  'expired',
+  'failed',
+] as const;
+export type HandoffState = (typeof HANDOFF_STATES)[number];
 
 export const FINAL_STATES: readonly HandoffState[] = ['accepted', 'revoked', 'expired'];
+
+/** How long a Wix invite lasts when Wix does not say (Wix help centre: 30 days). */
+export const INVITE_VALIDITY_MS = 30 * 24 * 3600 * 1000;
+
+/** One invite Bulk Invite created: what the handoff keeps, since Wix cannot list invites later. */
+export interface SentInvite {
+  email: string;
+  inviteId: string;
+  expiresAt: number;
+}
+
+/** ApplicationFailure types a refused or invalid staff request fails with; the client maps each to one error. */
+export const REQUEST_REFUSED = 'HandoffRequestRefused';
+export const REQUEST_INVALID = 'InvalidHandoffRequest';
 
 export type InviteeStatus =
   /** Known to the handoff, Bulk Invite not yet called for it. */

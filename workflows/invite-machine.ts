@@ -10,7 +10,14 @@ import {
   transition,
   type SnapshotFrom,
 } from 'xstate';
-import type { HandoffState, Invitee, InviteeStatus, ProjectCompleted, ResolvedPolicy } from './handoff-types';
+import type {
+  HandoffState,
+  Invitee,
+  InviteeStatus,
+  ProjectCompleted,
+  ResolvedPolicy,
+  SentInvite,
+} from './handoff-types';
 
 export interface HandoffContext {
   projectId?: string;
@@ -25,14 +32,14 @@ export interface HandoffContext {
   /** Contributor accounts already attributed to an invitee, so one account never counts twice. */
   claimedAccountIds: string[];
   invitees: Invitee[];
+  /** New contributors already reported as impossible to attribute, so each is reported once. */
+  reportedAccountIds: string[];
+  /** When contributors were last checked (or the pre-invite baseline taken): the acceptance poll counts from here. */
+  lastCheckAt: number;
+  /** Wix asked to wait (429, 503): no Wix send before this time. */
+  wixBusyUntil: number;
   failure?: string;
   revocation?: { reason: string; actor: string; requestedAt: number };
-}
-
-export interface SentInvite {
-  email: string;
-  inviteId: string;
-  expiresAt: number;
 }
 
 export type HandoffEvent =
@@ -49,7 +56,11 @@ export type HandoffEvent =
   | { type: 'REVOKE_REQUESTED'; at: number; reason: string; actor: string }
   | { type: 'REVOKED'; email: string; at: number; outcome: 'revoked' | 'refused'; detail?: string }
   | { type: 'RETRY'; at: number; actor: string }
-  | { type: 'RESEND_REQUESTED'; at: number; actor: string; email?: string };
+  | { type: 'RESEND_REQUESTED'; at: number; actor: string; email?: string }
+  /** The contributors holding the invited role, as Wix listed them: the machine judges who accepted. */
+  | { type: 'CONTRIBUTORS_SEEN'; at: number; accountIds: string[] }
+  | { type: 'CONTRIBUTORS_CHECK_FAILED'; at: number }
+  | { type: 'WIX_BUSY'; until: number };
 
 type EventOf<T extends HandoffEvent['type']> = Extract<HandoffEvent, { type: T }>;
 
@@ -86,6 +97,118 @@ export function nextReminderAt(invitee: Invitee, policy: ResolvedPolicy): number
   if (offset === undefined) return undefined;
   const at = invitee.cycleStartedAt + offset;
   return invitee.expiresAt !== undefined && at >= invitee.expiresAt ? undefined : at;
+}
+
+const hasExpired = (invitee: Invitee, at: number): boolean =>
+  invitee.expiresAt !== undefined && invitee.expiresAt <= at;
+
+/** A reminder missed until the invite expired is not sent: the expiry (renewal) takes over. */
+function reminderIsDue(invitee: Invitee, policy: ResolvedPolicy, at: number): boolean {
+  const dueAt = nextReminderAt(invitee, policy);
+  return (
+    !invitee.reminderDue &&
+    !invitee.renewalDue &&
+    dueAt !== undefined &&
+    dueAt <= at &&
+    !hasExpired(invitee, at)
+  );
+}
+
+const expiryIsDue = (invitee: Invitee, at: number): boolean =>
+  invitee.status === 'pending' && !invitee.renewalDue && hasExpired(invitee, at);
+
+export interface DueWork {
+  /** The next moment the handoff has something to do on its own. */
+  wakeAt: number;
+  /** Look at the contributors now: an email is due (nobody is reminded after accepting), or the poll interval passed. */
+  checkContributors: boolean;
+  /** The clock's events the machine takes now: reminders that fell due, invites that expired. */
+  clockEvents: HandoffEvent[];
+  /** Emails to send now, none while Wix asked to wait. */
+  sends: { invitee: Invitee; purpose: 'reminder' | 'renewal' }[];
+}
+
+/** Behaviour that changed for new handoffs; running handoffs keep the old one (the workflow decides via patched()). */
+export interface DueRules {
+  /**
+   * A resend held back by Wix's pause waits for the pause to end. Before, the handoff woke at once for a reminder
+   * already due and checked contributors again and again until the pause ended.
+   */
+  waitOutWixPause: boolean;
+}
+
+/** What a pending handoff has to do at `now`: one pure function of the machine's context and the time. */
+export function whatIsDue(
+  ctx: HandoffContext,
+  now: number,
+  rules: DueRules = { waitOutWixPause: true },
+): DueWork {
+  const pending = withStatus(ctx, 'pending');
+  const nextCheckAt = ctx.lastCheckAt + ctx.policy.acceptancePollMs;
+  const wixPaused = now < ctx.wixBusyUntil;
+  const times = [nextCheckAt];
+  let emailDue = false;
+  const clockEvents: HandoffEvent[] = [];
+  for (const i of pending) {
+    const reminderAt = nextReminderAt(i, ctx.policy);
+    const decided = i.reminderDue || i.renewalDue;
+    // A resend already decided waits only for Wix's pause, if there is one.
+    if (decided) times.push(ctx.wixBusyUntil);
+    if (decided && rules.waitOutWixPause) {
+      emailDue ||= !wixPaused;
+    } else {
+      if (reminderAt !== undefined) times.push(reminderAt);
+      if (i.expiresAt !== undefined) times.push(i.expiresAt);
+      emailDue ||= decided || hasExpired(i, now) || (reminderAt ?? Infinity) <= now;
+    }
+    if (expiryIsDue(i, now)) clockEvents.push({ type: 'EXPIRY_REACHED', email: i.email, at: now });
+    else if (reminderIsDue(i, ctx.policy, now))
+      clockEvents.push({ type: 'REMINDER_DUE', email: i.email, at: now });
+  }
+  const sends: DueWork['sends'] = [];
+  if (!wixPaused) {
+    for (const invitee of pending) {
+      if (invitee.renewalDue) sends.push({ invitee, purpose: 'renewal' });
+      else if (invitee.reminderDue) sends.push({ invitee, purpose: 'reminder' });
+    }
+  }
+  return {
+    wakeAt: Math.min(...times),
+    checkContributors: emailDue || nextCheckAt <= now,
+    clockEvents,
+    sends,
+  };
+}
+
+/** Invitees a new contributor could be: an invite that is out, or may be. */
+const acceptanceCandidates = (ctx: HandoffContext): Invitee[] => withStatus(ctx, 'pending', 'unconfirmed');
+
+/** Whether a contributors check can tell anything: the role is known and someone may accept. */
+export const contributorsWorthChecking = (ctx: HandoffContext): boolean =>
+  ctx.roleId !== undefined && acceptanceCandidates(ctx).length > 0;
+
+/** Contributors with the role who are neither from before the handoff nor an acceptance already counted. */
+export function unexplainedContributors(ctx: HandoffContext, accountIds: string[]): string[] {
+  const known = new Set([...(ctx.baselineAccountIds ?? []), ...ctx.claimedAccountIds]);
+  return accountIds.filter((a) => !known.has(a));
+}
+
+export type ContributorsVerdict =
+  | { kind: 'accepted'; email: string; accountId: string }
+  | { kind: 'ambiguous'; accountIds: string[]; candidates: string[] }
+  | { kind: 'nothing new' };
+
+/** Attributes a new contributor only when it cannot belong to anyone else: one candidate, one new account. */
+export function judgeContributors(ctx: HandoffContext, accountIds: string[]): ContributorsVerdict {
+  const candidates = acceptanceCandidates(ctx);
+  const fresh = unexplainedContributors(ctx, accountIds);
+  if (fresh.length === 1 && candidates.length === 1 && !ctx.reportedAccountIds.includes(fresh[0])) {
+    return { kind: 'accepted', email: candidates[0].email, accountId: fresh[0] };
+  }
+  const unreported = fresh.filter((a) => !ctx.reportedAccountIds.includes(a));
+  return unreported.length > 0
+    ? { kind: 'ambiguous', accountIds: unreported, candidates: candidates.map((c) => c.email) }
+    : { kind: 'nothing new' };
 }
 
 // ---- Business rules, shared by the guards and by `refusalReason` so both always agree. ----
@@ -141,6 +264,24 @@ function acceptRefusal(ctx: HandoffContext, event: EventOf<'ACCEPTED'>): string 
 
 const retryable = (ctx: HandoffContext): Invitee[] => withStatus(ctx, 'failed', 'unconfirmed');
 
+function accept(
+  ctx: HandoffContext,
+  by: { email: string; at: number; actor: string; accountId?: string },
+): Partial<HandoffContext> {
+  return {
+    claimedAccountIds: by.accountId ? [...ctx.claimedAccountIds, by.accountId] : ctx.claimedAccountIds,
+    invitees: updateInvitee(ctx, by.email, {
+      status: 'accepted',
+      acceptedAt: by.at,
+      acceptedBy: by.actor,
+      acceptedByAccountId: by.accountId,
+      reminderDue: false,
+      renewalDue: false,
+      problem: undefined,
+    }),
+  };
+}
+
 /** Pending invites a staff resend would email now: unexpired, with no resend already decided. */
 function resendable(ctx: HandoffContext, event: EventOf<'RESEND_REQUESTED'>): Invitee[] {
   return withStatus(ctx, 'pending').filter(
@@ -178,16 +319,7 @@ export const inviteMachine = setup({
     reminderAllowed: ({ context, event }) => {
       assertEvent(event, 'REMINDER_DUE');
       const invitee = find(context, event.email);
-      const at = invitee && nextReminderAt(invitee, context.policy);
-      // A reminder missed until the invite expired is not sent: the expiry (renewal) takes over.
-      return (
-        invitee !== undefined &&
-        !invitee.reminderDue &&
-        !invitee.renewalDue &&
-        at !== undefined &&
-        at <= event.at &&
-        (invitee.expiresAt === undefined || event.at < invitee.expiresAt)
-      );
+      return invitee !== undefined && reminderIsDue(invitee, context.policy, event.at);
     },
     reminderWasDue: ({ context, event }) => {
       assertEvent(event, 'REMINDER_SENT');
@@ -196,12 +328,7 @@ export const inviteMachine = setup({
     inviteHasExpired: ({ context, event }) => {
       assertEvent(event, 'EXPIRY_REACHED');
       const invitee = find(context, event.email);
-      return (
-        invitee?.status === 'pending' &&
-        !invitee.renewalDue &&
-        invitee.expiresAt !== undefined &&
-        invitee.expiresAt <= event.at
-      );
+      return invitee !== undefined && expiryIsDue(invitee, event.at);
     },
     renewalsLeft: ({ context, event }) => {
       assertEvent(event, 'EXPIRY_REACHED');
@@ -234,6 +361,10 @@ export const inviteMachine = setup({
     hasAcceptedInvitee: ({ context }) => withStatus(context, 'accepted').length > 0,
     hasExpiredInvitee: ({ context }) => withStatus(context, 'expired').length > 0,
     roleNotYetPrepared: ({ context }) => context.roleId === undefined,
+    identifiesAcceptance: ({ context, event }) => {
+      assertEvent(event, 'CONTRIBUTORS_SEEN');
+      return judgeContributors(context, event.accountIds).kind === 'accepted';
+    },
   },
   actions: {
     startHandoff: assign(({ event }) => {
@@ -279,6 +410,8 @@ export const inviteMachine = setup({
       const failed = new Set(event.failedEmails.map(normaliseEmail));
       return {
         failure: undefined,
+        // The baseline was taken just before the invite: the first acceptance check is one poll interval away.
+        lastCheckAt: event.at,
         invitees: context.invitees.map((i): Invitee => {
           const invite = sent.get(i.email);
           if (invite) {
@@ -387,20 +520,33 @@ export const inviteMachine = setup({
     }),
     recordAcceptance: assign(({ context, event }) => {
       assertEvent(event, 'ACCEPTED');
+      return accept(context, event);
+    }),
+    recordIdentifiedAcceptance: assign(({ context, event }) => {
+      assertEvent(event, 'CONTRIBUTORS_SEEN');
+      const verdict = judgeContributors(context, event.accountIds);
+      if (verdict.kind !== 'accepted') return {};
+      return accept(context, {
+        email: verdict.email,
+        at: event.at,
+        actor: 'wix',
+        accountId: verdict.accountId,
+      });
+    }),
+    recordContributorsCheck: assign(({ context, event }) => {
+      assertEvent(event, ['CONTRIBUTORS_SEEN', 'CONTRIBUTORS_CHECK_FAILED']);
+      if (event.type === 'CONTRIBUTORS_CHECK_FAILED') return { lastCheckAt: event.at };
+      const verdict = judgeContributors(context, event.accountIds);
       return {
-        claimedAccountIds: event.accountId
-          ? [...context.claimedAccountIds, event.accountId]
-          : context.claimedAccountIds,
-        invitees: updateInvitee(context, event.email, {
-          status: 'accepted',
-          acceptedAt: event.at,
-          acceptedBy: event.actor,
-          acceptedByAccountId: event.accountId,
-          reminderDue: false,
-          renewalDue: false,
-          problem: undefined,
-        }),
+        lastCheckAt: event.at,
+        ...(verdict.kind === 'ambiguous'
+          ? { reportedAccountIds: [...context.reportedAccountIds, ...verdict.accountIds] }
+          : {}),
       };
+    }),
+    recordWixPause: assign(({ event }) => {
+      assertEvent(event, 'WIX_BUSY');
+      return { wixBusyUntil: event.until };
     }),
     startRevocation: assign(({ context, event }) => {
       assertEvent(event, 'REVOKE_REQUESTED');
@@ -426,6 +572,8 @@ export const inviteMachine = setup({
     }),
     prepareRetry: assign(({ context }) => ({
       failure: undefined,
+      // Staff retrying after a fix want it now, not after an earlier pause.
+      wixBusyUntil: 0,
       invitees: context.invitees.map((i) =>
         i.status === 'failed' || i.status === 'unconfirmed'
           ? { ...i, status: 'toInvite' as const, inviteId: undefined, problem: undefined }
@@ -436,7 +584,19 @@ export const inviteMachine = setup({
 }).createMachine({
   id: 'customerHandoff',
   initial: 'awaitingProject',
-  context: { policy: DEFAULT_POLICY, invitees: [], claimedAccountIds: [] },
+  context: {
+    policy: DEFAULT_POLICY,
+    invitees: [],
+    claimedAccountIds: [],
+    reportedAccountIds: [],
+    lastCheckAt: 0,
+    wixBusyUntil: 0,
+  },
+  // Bookkeeping the workflow reports in any state that is not final.
+  on: {
+    CONTRIBUTORS_CHECK_FAILED: { actions: 'recordContributorsCheck' },
+    WIX_BUSY: { actions: 'recordWixPause' },
+  },
   states: {
     awaitingProject: {
       on: {
@@ -477,6 +637,14 @@ export const inviteMachine = setup({
         REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
         RETRY: { guard: 'hasSomethingToRetry', actions: 'prepareRetry', target: 'settling' },
         RESEND_REQUESTED: { guard: 'resendAllowed', actions: 'markResendDue' },
+        CONTRIBUTORS_SEEN: [
+          {
+            guard: 'identifiesAcceptance',
+            actions: ['recordContributorsCheck', 'recordIdentifiedAcceptance'],
+            target: 'settling',
+          },
+          { actions: 'recordContributorsCheck' },
+        ],
       },
     },
     revoking: {
@@ -494,6 +662,15 @@ export const inviteMachine = setup({
         RETRY: { guard: 'hasSomethingToRetry', actions: 'prepareRetry', target: 'settling' },
         ACCEPTED: { guard: 'acceptanceAllowed', actions: 'recordAcceptance', target: 'settling' },
         REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
+        // An invite that may have gone out (unconfirmed) can still be accepted.
+        CONTRIBUTORS_SEEN: [
+          {
+            guard: 'identifiesAcceptance',
+            actions: ['recordContributorsCheck', 'recordIdentifiedAcceptance'],
+            target: 'settling',
+          },
+          { actions: 'recordContributorsCheck' },
+        ],
       },
     },
     accepted: { type: 'final' },
@@ -512,8 +689,13 @@ export interface MachineState {
 
 export const initialHandoff = (): HandoffSnapshot => initialTransition(inviteMachine)[0];
 
+/** Restores a saved state; fields added since it was saved take their initial values. */
 export const restoreHandoff = (saved: MachineState): HandoffSnapshot =>
-  inviteMachine.resolveState({ value: saved.value, context: saved.context });
+  inviteMachine.resolveState({
+    value: saved.value,
+    // Object.assign, not a spread: the saved context's type claims fields that older runs never saved.
+    context: Object.assign({ reportedAccountIds: [], lastCheckAt: 0, wixBusyUntil: 0 }, saved.context),
+  });
 
 export const saveHandoff = (snapshot: HandoffSnapshot): MachineState => ({
   value: snapshot.value as HandoffState,

@@ -21,7 +21,7 @@ import {
 import type { HandoffMetrics } from '../metrics';
 import type { ActivityDeps } from '../../activities';
 import { WixApiError } from '../wix/wix-errors';
-import type { HandoffState } from '../../workflows/handoff-types';
+import { HANDOFF_STATES, type HandoffState } from '../../workflows/handoff-types';
 import { WORKFLOW_TYPE } from '../../workflows/customer-handoff';
 import { REPLAY_WINDOW_SECONDS, SIGNATURE_HEADER, signatureProblem } from './webhook-signature';
 
@@ -44,16 +44,6 @@ export interface ApiOptions {
   logger?: boolean;
 }
 
-const STATES: HandoffState[] = [
-  'awaitingProject',
-  'inviting',
-  'pending',
-  'revoking',
-  'accepted',
-  'revoked',
-  'expired',
-  'failed',
-];
 /** A project-completed event is small; anything bigger is a mistake or an attack. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -116,7 +106,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       return reply.status(error.statusCode).send({ error: error.message, ...error.extra });
     }
     if (error instanceof InvalidHandoffRequest) {
-      return reply.status(400).send({ error: 'Invalid project-completed event', problems: error.problems });
+      return reply.status(400).send({ error: `Invalid ${error.what}`, problems: error.problems });
     }
     if (error instanceof HandoffNotFound) return reply.status(404).send({ error: error.message });
     if (error instanceof HandoffAlreadyFinished) return reply.status(409).send({ error: error.message });
@@ -169,8 +159,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   app.get('/v1/handoffs', { preHandler: staffOnly }, async (request) => {
     const { state, limit } = request.query as { state?: string; limit?: string };
-    if (state !== undefined && !STATES.includes(state as HandoffState)) {
-      throw new HttpError(400, `state must be one of ${STATES.join(', ')}`);
+    if (state !== undefined && !(HANDOFF_STATES as readonly string[]).includes(state)) {
+      throw new HttpError(400, `state must be one of ${HANDOFF_STATES.join(', ')}`);
     }
     const max = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(max) || max < 1 || max > 1000)
@@ -268,7 +258,7 @@ function registerStateGauge(options: ApiOptions, indexed: () => Promise<boolean>
     async collect() {
       this.reset();
       if (await indexed()) {
-        for (const state of STATES) {
+        for (const state of HANDOFF_STATES) {
           const { count } = await options.client.workflow.count(`${base} AND HandoffState = '${state}'`);
           this.set({ state }, count);
         }

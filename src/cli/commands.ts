@@ -15,23 +15,11 @@ import {
   revokeHandoff,
   toWorkflowId,
 } from '../handoff-client';
-import type { HandoffState } from '../../workflows/handoff-types';
+import { HANDOFF_STATES, type HandoffState } from '../../workflows/handoff-types';
 import { EXIT_CODES_HELP, UsageError } from './errors';
 import { renderList, renderStatus } from './format';
 import { readProjectCompleted, type CompleteFlags } from './payload';
 import { NoWorker, hasWorker, requireWorker, taskQueueOf } from './workers';
-
-/** Kept in step with HandoffState (the compiler checks every entry is one). */
-const STATES: HandoffState[] = [
-  'awaitingProject',
-  'inviting',
-  'pending',
-  'revoking',
-  'accepted',
-  'revoked',
-  'expired',
-  'failed',
-];
 
 export interface CliContext {
   out: (s: string) => void;
@@ -185,7 +173,7 @@ export function buildProgram(ctx: CliContext): Command {
   program
     .command('list')
     .description('List handoffs, newest first')
-    .addOption(new Option('--state <state>', 'only handoffs in this state').choices(STATES))
+    .addOption(new Option('--state <state>', 'only handoffs in this state').choices(HANDOFF_STATES))
     .option('--limit <n>', 'at most this many', wholeNumber(1), 50)
     .action(async (opts: { state?: HandoffState; limit: number }, cmd: Command) => {
       const { client, namespace } = await ctx.temporal();

@@ -108,7 +108,9 @@ export function reportError(err: unknown, io: ErrorSink, debug: boolean): number
     return EXIT.usage;
   }
   if (err instanceof InvalidInput || err instanceof InvalidHandoffRequest) {
-    line('error: the project-completed event is invalid:');
+    line(
+      `error: the ${err instanceof InvalidHandoffRequest ? err.what : 'project-completed event'} is invalid:`,
+    );
     for (const problem of err.problems) line(`  - ${problem}`);
     const source = err instanceof InvalidInput ? err.source : undefined;
     line(

@@ -1,0 +1,315 @@
+// One handoff's state and its message handlers: the machine's snapshot, the audit trail and the inbox of signals
+// and updates, which the lifecycle (customer-handoff.ts) takes in order between Wix calls, so those never overlap.
+import { ApplicationFailure, condition, log, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import {
+  REQUEST_INVALID,
+  REQUEST_REFUSED,
+  type AcceptedNotice,
+  type AuditEntry,
+  type HandoffState,
+  type HandoffStatus,
+  type ResendRequest,
+  type RetryRequest,
+  type RevokeRequest,
+} from './handoff-types';
+import {
+  applyEvent,
+  initialHandoff,
+  isRepeatedProject,
+  nextReminderAt,
+  normaliseEmail,
+  refusalReason,
+  restoreHandoff,
+  saveHandoff,
+  stateOf,
+  type HandoffContext,
+  type HandoffEvent,
+  type HandoffSnapshot,
+  type MachineState,
+} from './invite-machine';
+import { validateProjectCompleted } from './project-schema';
+import { HANDOFF_STATE_ATTRIBUTE } from './search-attributes';
+
+export const WORKFLOW_ACTOR = 'site-handoff';
+export const WIX_ACTOR = 'wix';
+const MAX_AUDIT_ENTRIES = 500;
+
+/** What continue-as-new carries into the next run: plain data only. */
+export interface CarriedHandoff {
+  machine: MachineState;
+  audit: AuditEntry[];
+  lastRefusal: HandoffStatus['lastRefusal'];
+  /** Carried by runs from before the machine kept them in its context. */
+  lastPollAt?: number;
+  reportedAccountIds?: string[];
+}
+
+export type Inbound =
+  | { kind: 'project'; payload: unknown }
+  | { kind: 'revoke'; request: RevokeRequest; id?: number }
+  | { kind: 'accepted'; notice: AcceptedNotice }
+  | { kind: 'retry'; request: RetryRequest }
+  | { kind: 'resend'; request: ResendRequest; id?: number };
+
+type Answered = Extract<Inbound, { kind: 'revoke' | 'resend' }>;
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+/** Messages come from outside: anything but a non-empty string is "unknown". */
+const actorOf = (value: { actor?: unknown } | undefined): string =>
+  typeof value?.actor === 'string' && value.actor ? value.actor : 'unknown';
+
+/** The one shape a refused request reaches the client in, from a validator and from a handler alike. */
+const refusal = (request: string, reason: string): ApplicationFailure =>
+  ApplicationFailure.create({
+    type: REQUEST_REFUSED,
+    message: reason,
+    nonRetryable: true,
+    details: [{ request }],
+  });
+
+/** Runs from before the machine kept the last check and the reported accounts carried them beside it. */
+function restore({ machine, lastPollAt, reportedAccountIds }: CarriedHandoff): HandoffSnapshot {
+  const legacy = {
+    ...(lastPollAt !== undefined ? { lastCheckAt: lastPollAt } : {}),
+    ...(reportedAccountIds !== undefined ? { reportedAccountIds } : {}),
+  };
+  return restoreHandoff({ value: machine.value, context: Object.assign(legacy, machine.context) });
+}
+
+export class Handoff {
+  private snapshot: HandoffSnapshot;
+  private readonly audit: AuditEntry[];
+  private lastRefusal: HandoffStatus['lastRefusal'];
+  private readonly alerts: string[] = [];
+  private readonly inbox: Inbound[] = [];
+  /** Answers for updates waiting on the lifecycle: the refusal reason, or null when taken. */
+  private readonly answers = new Map<number, string | null>();
+  private nextMessageId = 0;
+
+  constructor(
+    carried: CarriedHandoff | undefined,
+    /** Whether the namespace has the HandoffState search attribute (the time-skipping server has none). */
+    private readonly indexed: boolean,
+  ) {
+    this.snapshot = carried ? restore(carried) : initialHandoff();
+    this.audit = carried?.audit ?? [];
+    this.lastRefusal = carried?.lastRefusal ?? null;
+  }
+
+  get context(): HandoffContext {
+    return this.snapshot.context;
+  }
+
+  get state(): HandoffState {
+    return stateOf(this.snapshot);
+  }
+
+  get done(): boolean {
+    return this.snapshot.status === 'done';
+  }
+
+  carry(): CarriedHandoff {
+    return { machine: saveHandoff(this.snapshot), audit: this.audit, lastRefusal: this.lastRefusal };
+  }
+
+  // ---- Messages: handlers only queue; the lifecycle takes them between steps. ----
+
+  receive(message: Inbound): void {
+    this.inbox.push(message);
+  }
+
+  get hasMessages(): boolean {
+    return this.inbox.length > 0;
+  }
+
+  /** Waits for a message, at most `timeoutMs`; true when one arrived. */
+  waitForMessage(timeoutMs?: Duration): Promise<boolean> {
+    return timeoutMs === undefined
+      ? condition(() => this.inbox.length > 0).then(() => true)
+      : condition(() => this.inbox.length > 0, timeoutMs);
+  }
+
+  takeMessages(): void {
+    while (this.inbox.length > 0) this.take(this.inbox.shift()!);
+  }
+
+  /** Queues an update and waits for the lifecycle to take or refuse it, so the caller gets the answer. */
+  async answer(message: Answered): Promise<HandoffStatus> {
+    const id = this.nextMessageId++;
+    this.inbox.push({ ...message, id });
+    await condition(() => this.answers.has(id));
+    const refused = this.answers.get(id);
+    this.answers.delete(id);
+    if (refused) throw refusal(message.kind, refused);
+    return this.status();
+  }
+
+  /** Rejects a revoke update up front (nothing in history) when it is malformed or the machine refuses it now. */
+  validateRevoke(request: RevokeRequest): void {
+    if (!request || typeof request.reason !== 'string' || !request.reason.trim()) {
+      throw ApplicationFailure.create({
+        type: REQUEST_INVALID,
+        message: 'revoke needs a non-empty "reason"',
+        nonRetryable: true,
+      });
+    }
+    this.validate('revoke', {
+      type: 'REVOKE_REQUESTED',
+      at: Date.now(),
+      reason: request.reason,
+      actor: actorOf(request),
+    });
+  }
+
+  validateResend(request: ResendRequest): void {
+    this.validate('resend', {
+      type: 'RESEND_REQUESTED',
+      at: Date.now(),
+      actor: actorOf(request),
+      email: request?.email,
+    });
+  }
+
+  private validate(request: string, event: HandoffEvent): void {
+    const reason = refusalReason(this.snapshot, event);
+    if (reason) throw refusal(request, reason);
+  }
+
+  private take(message: Inbound): void {
+    const at = Date.now();
+    switch (message.kind) {
+      case 'project':
+        return this.takeProject(message.payload, at);
+      case 'revoke': {
+        const actor = actorOf(message.request);
+        const why = typeof message.request?.reason === 'string' ? message.request.reason.trim() : '';
+        const reason = why
+          ? this.feed(
+              { type: 'REVOKE_REQUESTED', at, reason: why, actor },
+              { event: 'revoke requested', actor, detail: why },
+            )
+          : 'revoke needs a non-empty "reason"';
+        return this.settle(message, 'revoke', reason, actor);
+      }
+      case 'accepted': {
+        const actor = actorOf(message.notice);
+        const email = typeof message.notice?.email === 'string' ? normaliseEmail(message.notice.email) : '';
+        const reason = this.feed(
+          { type: 'ACCEPTED', email, at, actor, accountId: message.notice?.accountId },
+          { event: 'accepted', actor, detail: email },
+        );
+        if (reason) this.refuse('accepted', reason, actor);
+        return;
+      }
+      case 'resend': {
+        const actor = actorOf(message.request);
+        const email = typeof message.request?.email === 'string' ? message.request.email : undefined;
+        const reason = this.feed(
+          { type: 'RESEND_REQUESTED', at, actor, ...(email ? { email } : {}) },
+          { event: 'resend requested', actor, detail: email },
+        );
+        return this.settle(message, 'resend', reason, actor);
+      }
+      case 'retry': {
+        const actor = actorOf(message.request);
+        const reason = this.feed({ type: 'RETRY', at, actor }, { event: 'retry', actor });
+        if (reason) this.refuse('retry', reason, actor);
+        return;
+      }
+    }
+  }
+
+  private takeProject(payload: unknown, at: number): void {
+    const validation = validateProjectCompleted(payload, this.context.policy);
+    if (!validation.ok)
+      return this.refuse('projectCompleted', validation.problems.join('; '), 'project-tool');
+    const { project, policy } = validation;
+    if (this.state !== 'awaitingProject' && isRepeatedProject(this.snapshot, project)) {
+      return this.record('projectCompleted repeated: nothing new', 'project-tool');
+    }
+    const reason = this.feed(
+      { type: 'PROJECT_COMPLETED', project, policy, at },
+      {
+        event: 'projectCompleted',
+        actor: 'project-tool',
+        detail: `invite ${project.customerEmails.join(', ')}`,
+      },
+    );
+    if (reason) this.refuse('projectCompleted', reason, 'project-tool');
+  }
+
+  private settle(message: Answered, request: string, reason: string | undefined, actor: string): void {
+    if (message.id !== undefined) this.answers.set(message.id, reason ?? null);
+    if (reason) this.refuse(request, reason, actor);
+  }
+
+  // ---- State changes: every one goes through the machine. ----
+
+  /** Feeds an event to the machine; returns the refusal reason, if any. `cause` is audited before the state change. */
+  feed(event: HandoffEvent, cause?: Omit<AuditEntry, 'at'>): string | undefined {
+    const reason = refusalReason(this.snapshot, event);
+    if (reason) return reason;
+    if (cause) this.record(cause.event, cause.actor, cause.detail);
+    const before = this.state;
+    this.snapshot = applyEvent(this.snapshot, event);
+    const after = this.state;
+    if (before !== after) {
+      this.record(`state: ${after}`, WORKFLOW_ACTOR);
+      if (this.indexed) upsertSearchAttributes([{ key: HANDOFF_STATE_ATTRIBUTE, value: after }]);
+    }
+    return undefined;
+  }
+
+  /** Events the workflow derives itself are allowed by construction; a refusal here is a bug to surface. */
+  feedOwn(event: HandoffEvent, cause?: Omit<AuditEntry, 'at'>): void {
+    const reason = this.feed(event, cause);
+    if (reason) log.error('Invite machine refused a workflow event', { type: event.type, reason });
+  }
+
+  record(event: string, actor: string, detail?: string): void {
+    this.audit.push({ at: new Date().toISOString(), event, actor, ...(detail ? { detail } : {}) });
+    if (this.audit.length > MAX_AUDIT_ENTRIES) this.audit.splice(0, this.audit.length - MAX_AUDIT_ENTRIES);
+  }
+
+  /** Something staff must look at, shown in the status until the handoff's record is gone. */
+  alert(text: string): void {
+    this.alerts.push(text);
+  }
+
+  private refuse(request: string, reason: string, actor: string): void {
+    this.lastRefusal = { at: new Date().toISOString(), request, reason };
+    this.record(`${request} refused`, actor, reason);
+    log.warn('Handoff request refused', { request, reason });
+  }
+
+  status(): HandoffStatus {
+    const { context } = this.snapshot;
+    const upcoming = context.invitees
+      .map((i) => nextReminderAt(i, context.policy))
+      .filter((t): t is number => t !== undefined);
+    return {
+      state: this.state,
+      siteId: context.siteId ?? null,
+      projectId: context.projectId ?? null,
+      role: context.role ?? null,
+      roleId: context.roleId ?? null,
+      invitees: context.invitees.map((i) => ({
+        email: i.email,
+        status: i.status,
+        inviteId: i.inviteId ?? null,
+        expiresAt: iso(i.expiresAt),
+        remindersSent: i.remindersSent,
+        renewals: i.renewals,
+        acceptedAt: iso(i.acceptedAt),
+        problem: i.problem ?? null,
+      })),
+      remindersSent: context.invitees.reduce((n, i) => n + i.remindersSent, 0),
+      nextReminderAt: upcoming.length ? iso(Math.min(...upcoming)) : null,
+      failure: context.failure ?? null,
+      lastRefusal: this.lastRefusal,
+      alerts: [...this.alerts],
+      audit: [...this.audit],
+    };
+  }
+}
