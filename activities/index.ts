@@ -1,5 +1,5 @@
-import type { WixClient } from '../src/wix/wix-client';
-import type { SiteInvite } from '../src/wix/wix-types';
+import type { WixClient } from '../src/wix/client/wix-client';
+import type { SiteInvite } from '../src/wix/client/wire-types';
 import { INVITE_VALIDITY_MS, type SentInvite } from '../workflows/handoff-types';
 import { toWixFailure } from './wix-failure';
 

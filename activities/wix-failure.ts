@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { WixApiError } from '../src/wix/wix-errors';
+import { WixApiError } from '../src/wix/client/errors';
 
 /** Failure types the workflow tells apart; the names are part of recorded histories, so keep them stable. */
 export const WIX_REFUSED = 'WixRefused';
@@ -10,6 +10,8 @@ export interface WixFailureDetails {
   kind: string;
   status: number | null;
   operation: string;
+  /** Wix's Retry-After in ms (429 and 503), so a workflow running the call once can wait it out itself. */
+  retryAfterMs: number | null;
 }
 
 /**
@@ -22,7 +24,12 @@ export function toWixFailure(err: unknown, { sendsEmail }: { sendsEmail: boolean
     // Only a programming error lands here; its message cannot carry the key (the client never throws raw axios errors).
     return ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), WIX_REFUSED);
   }
-  const details: WixFailureDetails = { kind: err.kind, status: err.status ?? null, operation: err.operation };
+  const details: WixFailureDetails = {
+    kind: err.kind,
+    status: err.status ?? null,
+    operation: err.operation,
+    retryAfterMs: err.retryAfterMs ?? null,
+  };
   if (!err.retryable) return ApplicationFailure.nonRetryable(err.message, WIX_REFUSED, details);
   if (sendsEmail && err.mayHaveBeenProcessed) {
     return ApplicationFailure.nonRetryable(err.message, WIX_OUTCOME_UNKNOWN, details);

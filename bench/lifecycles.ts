@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { completeProject } from '../src/handoff-client';
 import { HandoffWorkers } from '../src/handoff-worker';
-import type { WixSimulator } from '../src/wix/wix-simulator';
+import type { WixSimulator } from '../src/wix/simulator/wix-simulator';
 import type { customerHandoff } from '../workflows/customer-handoff';
 import { plainLifecycle, startSignal, type PlainStep } from './baseline-workflows';
 import {

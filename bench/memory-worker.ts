@@ -2,7 +2,7 @@
 // after a full garbage collection, so the parent reads memory held, not garbage not yet collected.
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { HandoffWorkers } from '../src/handoff-worker';
-import { WixClient } from '../src/wix/wix-client';
+import { WixClient } from '../src/wix/client/wix-client';
 
 export interface MemoryWorkerConfig {
   kind: 'site-handoff' | 'bare';

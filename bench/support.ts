@@ -2,8 +2,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporalBinaryPath } from '../src/temporal-binaries';
-import { WixClient } from '../src/wix/wix-client';
-import { WixSimulator, type WixSimulatorOptions } from '../src/wix/wix-simulator';
+import { WixClient } from '../src/wix/client/wix-client';
+import { WixSimulator, type WixSimulatorOptions } from '../src/wix/simulator/wix-simulator';
 
 export const noopLogger = {
   trace() {},

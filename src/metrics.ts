@@ -1,7 +1,7 @@
 // Prometheus metrics for the service: Wix traffic and outcomes are counted where the calls are made.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ActivityDeps } from '../activities';
-import { WixApiError } from './wix/wix-errors';
+import { WixApiError } from './wix/client/errors';
 
 export interface HandoffMetrics {
   registry: Registry;

@@ -20,8 +20,8 @@ import { startDevServer, type DevServer } from './dev-server';
 import { HandoffWorkers } from './handoff-worker';
 import { createMetrics, instrumentWix } from './metrics';
 import { connectClient } from './temporal-connection';
-import { WixClient } from './wix/wix-client';
-import { WixSimulator } from './wix/wix-simulator';
+import { WixClient } from './wix/client/wix-client';
+import { WixSimulator } from './wix/simulator/wix-simulator';
 
 function port(name: string, fallback: number, problems: string[]): number {
   const raw = process.env[name]?.trim();

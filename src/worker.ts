@@ -3,7 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@tempor
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { ConfigError, dataConverterFor, loadDotEnv, loadWorkerSettings } from './config';
 import { HandoffWorkers } from './handoff-worker';
-import { WixClient } from './wix/wix-client';
+import { WixClient } from './wix/client/wix-client';
 
 async function main(): Promise<void> {
   loadDotEnv();

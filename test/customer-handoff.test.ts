@@ -3,7 +3,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { WixClient } from '../src/wix/wix-client';
+import { WixClient } from '../src/wix/client/wix-client';
 import { HandoffAlreadyFinished, InvalidHandoffRequest } from '../src/handoff-client';
 import {
   acceptedSignal,

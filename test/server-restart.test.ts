@@ -8,8 +8,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../src/dev-server';
 import { completeProject, getHandoffStatus } from '../src/handoff-client';
 import { HandoffWorkers } from '../src/handoff-worker';
-import { WixClient } from '../src/wix/wix-client';
-import { WixSimulator } from '../src/wix/wix-simulator';
+import { WixClient } from '../src/wix/client/wix-client';
+import { WixSimulator } from '../src/wix/simulator/wix-simulator';
 import type { HandoffStatus } from '../workflows/handoff-types';
 import { TEST_DATA_CONVERTER, workflowBundle } from './support/temporal';
 

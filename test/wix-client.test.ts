@@ -2,9 +2,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { WixClient } from '../src/wix/wix-client';
-import { WixApiError, type WixErrorKind } from '../src/wix/wix-errors';
-import { SIMULATOR_ROLES, WixSimulator, type WixSimulatorOptions } from '../src/wix/wix-simulator';
+import { WixApiError, type WixErrorKind } from '../src/wix/client/errors';
+import { WixClient } from '../src/wix/client/wix-client';
+import { SIMULATOR_ROLES, WixSimulator, type WixSimulatorOptions } from '../src/wix/simulator/wix-simulator';
 
 const DAY = 24 * 60 * 60 * 1000;
 const START = Date.parse('2025-03-01T10:15:30.000Z');
@@ -346,6 +346,110 @@ describe('errors', () => {
       new WixClient({ baseUrl: raw.url, apiKey: SECRET_KEY }).querySiteContributors('s'),
     );
     expect(short).toMatchObject({ kind: 'rate-limited', retryAfterMs: 7_000 });
+  });
+
+  test("the simulator's Retry-After: 7 on a 429 and a 503 reaches the caller as retryAfterMs 7000", async () => {
+    const w = await world();
+    w.sim.injectFault({ count: 1, route: 'bulk', status: 429, retryAfter: 7 });
+    w.sim.injectFault({ count: 1, route: 'bulk', status: 503, retryAfter: 7 });
+    const invite = () => failure(w.wix.bulkInvite(w.siteId, { policyIds: [ADMIN], emails: [OWNER] }));
+    const limited = await invite();
+    expect(limited).toMatchObject({
+      kind: 'rate-limited',
+      status: 429,
+      retryable: true,
+      retryAfterMs: 7_000,
+    });
+    expect(limited.message).toMatch(/retry after 7 s\./);
+    const unavailable = await invite();
+    expect(unavailable).toMatchObject({
+      kind: 'unavailable',
+      status: 503,
+      retryable: true,
+      mayHaveBeenProcessed: false,
+      retryAfterMs: 7_000,
+    });
+    expect(JSON.parse(JSON.stringify(unavailable))).toMatchObject({ retryAfterMs: 7_000 });
+    expect(w.sim.emailCount(OWNER)).toBe(0);
+  });
+
+  test('an HTTP-date Retry-After on a 503 becomes the wait until that date', async () => {
+    const w = await world();
+    // An HTTP-date has whole seconds only, so the wait comes out a little under 7 s.
+    w.sim.injectFault({
+      count: 1,
+      route: 'resend',
+      status: 503,
+      retryAfter: new Date(Date.now() + 7_000).toISOString(),
+    });
+    const error = await failure(w.wix.resendInvite(w.siteId, '0092ff87-6028-41cb-92b5-980d5474abcf'));
+    expect(error.kind).toBe('unavailable');
+    expect(error.retryAfterMs).toBeGreaterThan(5_000);
+    expect(error.retryAfterMs).toBeLessThanOrEqual(7_000);
+  });
+
+  test('409, 501, 502, 505 and a redirect, which the simulator never sends, map to their kinds and advice', async () => {
+    const statuses: number[] = [409, 501, 502, 505, 302, 404];
+    const raw = await recordingServer(() => ({
+      status: statuses.shift() ?? 200,
+      body: '',
+      headers: { 'Retry-After': '7', Location: 'http://127.0.0.1:1/elsewhere' },
+    }));
+    const wix = new WixClient({ baseUrl: raw.url, apiKey: SECRET_KEY });
+    const revoke = () => failure(wix.revokeInvite('s', 'i'));
+    const expected: [Partial<WixApiError>, RegExp][] = [
+      [
+        {
+          kind: 'conflict',
+          status: 409,
+          code: 'ALREADY_EXISTS',
+          retryable: false,
+          mayHaveBeenProcessed: false,
+        },
+        /^Wix reported a conflict on revokeInvite \(409 ALREADY_EXISTS\): the resource already exists/,
+      ],
+      [
+        {
+          kind: 'server-error',
+          status: 501,
+          code: 'UNIMPLEMENTED',
+          retryable: false,
+          mayHaveBeenProcessed: true,
+        },
+        /\(501 UNIMPLEMENTED\): Wix does not implement this call\.$/,
+      ],
+      [
+        { kind: 'server-error', status: 502, retryable: true, mayHaveBeenProcessed: true },
+        /^Wix failed on revokeInvite \(HTTP 502\): the request may or may not have been processed; retrying is safe\.$/,
+      ],
+      [
+        { kind: 'server-error', status: 505, retryable: false, mayHaveBeenProcessed: true },
+        /^Wix failed on revokeInvite \(HTTP 505\): the request may or may not/,
+      ],
+      [
+        { kind: 'unexpected', status: 302, retryable: false, mayHaveBeenProcessed: true },
+        /^Unexpected answer from Wix for revokeInvite \(HTTP 302\): see the Wix message\.$/,
+      ],
+      [
+        { kind: 'not-found', status: 404, retryable: false },
+        /^Wix found no invite i on site s for revokeInvite \(404 NOT_FOUND\): check the stored invite id/,
+      ],
+    ];
+    for (const [fields, message] of expected) {
+      const error = await revoke();
+      expect(error).toMatchObject(fields);
+      expect(error.message).toMatch(message);
+      // Retry-After counts only on a 429 or a 503.
+      expect(error.retryAfterMs).toBeUndefined();
+    }
+    expect(raw.requests).toHaveLength(6);
+
+    // The same 502 on a call that emails the customer warns against a blind repeat.
+    statuses.push(502);
+    const bulk = await failure(wix.bulkInvite('s', { policyIds: ['1'], emails: [OWNER] }));
+    expect(bulk.message).toMatch(
+      /\(HTTP 502\): .*do not repeat blindly, a repeat may email the customer twice\.$/,
+    );
   });
 
   test('injected 500, 503 and 504 are classified for retry and for "may have been processed"', async () => {

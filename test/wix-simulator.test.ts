@@ -1,7 +1,7 @@
 // The Wix simulator over real HTTP, spoken to with plain fetch: every rule of spec section 10 a client could observe.
 import { request } from 'node:http';
-import { SIMULATOR_ROLES, WixSimulator, type WixSimulatorOptions } from '../src/wix/wix-simulator';
-import type { RoleInfo, SiteInvite, WixErrorBody } from '../src/wix/wix-types';
+import type { RoleInfo, SiteInvite, WixErrorBody } from '../src/wix/client/wire-types';
+import { SIMULATOR_ROLES, WixSimulator, type WixSimulatorOptions } from '../src/wix/simulator/wix-simulator';
 
 const DAY = 24 * 60 * 60 * 1000;
 const START = Date.parse('2025-03-01T10:15:30.000Z');
@@ -555,6 +555,38 @@ describe('throttling and faults', () => {
     });
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toBe('60');
+  });
+
+  test('a 429 or 503 fault sends Retry-After in seconds or as an HTTP-date, also when queued over HTTP', async () => {
+    const w = await world({ retryAfterHeader: true });
+    const roles = () => call(w.sim, 'GET', '/roles-management/roles', { key: w.key, accountId: w.accountId });
+    w.sim.injectFault({ count: 1, route: 'roles', status: 503, retryAfter: 7 });
+    w.sim.injectFault({ count: 1, route: 'roles', status: 429, retryAfter: '2025-03-01T10:15:37Z' });
+    w.sim.injectFault({ count: 1, route: 'roles', status: 429, retryAfter: 7 });
+    w.sim.injectFault({ count: 1, route: 'roles', status: 503 });
+    const unavailable = await roles();
+    expect(unavailable).toMatchObject({ status: 503, body: {} });
+    expect(unavailable.headers.get('retry-after')).toBe('7');
+    const byDate = await roles();
+    expect(byDate.status).toBe(429);
+    expect(byDate.body).toMatchObject({ details: { applicationError: { code: 'RESOURCE_EXHAUSTED' } } });
+    expect(byDate.headers.get('retry-after')).toBe('Sat, 01 Mar 2025 10:15:37 GMT');
+    // The fault's own value wins over the simulator-wide 60 s.
+    expect((await roles()).headers.get('retry-after')).toBe('7');
+    expect((await roles()).headers.get('retry-after')).toBeNull();
+
+    const queued = await call(w.sim, 'POST', '/_simulator/faults', {
+      body: { count: 1, route: 'roles', status: 503, retryAfter: 12 },
+    });
+    expect(queued.status).toBe(200);
+    expect((await roles()).headers.get('retry-after')).toBe('12');
+    const refused = await call(w.sim, 'POST', '/_simulator/faults', {
+      body: { count: 1, status: 500, retryAfter: 12 },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatch(/retryAfter goes only with status 429 or 503/);
+    expect(() => w.sim.injectFault({ count: 1, status: 503, retryAfter: 'soon' })).toThrow(/retryAfter/);
+    expect(() => w.sim.injectFault({ count: 1, status: 503, retryAfter: -1 })).toThrow(/retryAfter/);
   });
 
   test('injected statuses hit the next matching calls only and do nothing', async () => {

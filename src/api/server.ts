@@ -20,7 +20,7 @@ import {
 } from '../handoff-client';
 import type { HandoffMetrics } from '../metrics';
 import type { ActivityDeps } from '../../activities';
-import { WixApiError } from '../wix/wix-errors';
+import { WixApiError } from '../wix/client/errors';
 import { HANDOFF_STATES, type HandoffState } from '../../workflows/handoff-types';
 import { WORKFLOW_TYPE } from '../../workflows/customer-handoff';
 import { REPLAY_WINDOW_SECONDS, SIGNATURE_HEADER, signatureProblem } from './webhook-signature';

@@ -2,17 +2,24 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 
-export const FAULT_ROUTES = ['bulk', 'resend', 'revoke', 'contributors', 'roles', 'any'] as const;
+const FAULT_ROUTES = ['bulk', 'resend', 'revoke', 'contributors', 'roles', 'any'] as const;
 export type FaultRoute = (typeof FAULT_ROUTES)[number];
 export type WixRouteName = Exclude<FaultRoute, 'any'>;
 
-export const faultSchema = z
+// Retry-After as Wix may send it: delay-seconds, or an HTTP-date (any string Date.parse reads, sent as IMF-fixdate).
+const retryAfterSchema = z.union([
+  z.number().int().nonnegative(),
+  z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be a date Date.parse can read' }),
+]);
+
+const faultSchema = z
   .object({
     count: z.number().int().positive(),
     route: z.enum(FAULT_ROUTES).optional(),
     status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(504)]).optional(),
     hang: z.enum(['before-processing', 'after-processing']).optional(),
     delayMs: z.number().int().nonnegative().optional(),
+    retryAfter: retryAfterSchema.optional(),
   })
   .strict()
   .refine((f) => f.status !== undefined || f.hang !== undefined || f.delayMs !== undefined, {
@@ -20,14 +27,19 @@ export const faultSchema = z
   })
   .refine((f) => f.status === undefined || f.hang === undefined, {
     message: 'a fault cannot both answer with a status and hang',
+  })
+  .refine((f) => f.retryAfter === undefined || f.status === 429 || f.status === 503, {
+    message: 'retryAfter goes only with status 429 or 503',
   });
 
-export type FaultSpec = z.infer<typeof faultSchema>;
+type FaultSpec = z.infer<typeof faultSchema>;
 
 export interface ActiveFault {
   status?: 429 | 500 | 503 | 504;
   hang?: 'before-processing' | 'after-processing';
   delayMs?: number;
+  /** Seconds, or an HTTP-date, for the Retry-After header of a 429 or 503. */
+  retryAfter?: number | string;
 }
 
 export function parseFault(input: unknown): FaultSpec {
@@ -62,11 +74,12 @@ export class FaultQueue {
     if (!entry) return undefined;
     entry.remaining -= 1;
     if (entry.remaining <= 0) this.faults = this.faults.filter((f) => f !== entry);
-    const { status, hang, delayMs } = entry.spec;
+    const { status, hang, delayMs, retryAfter } = entry.spec;
     return {
       ...(status !== undefined ? { status } : {}),
       ...(hang !== undefined ? { hang } : {}),
       ...(delayMs !== undefined ? { delayMs } : {}),
+      ...(retryAfter !== undefined ? { retryAfter } : {}),
     };
   }
 }
@@ -97,9 +110,9 @@ export class RateLimiter {
   }
 }
 
-export const RANDOM_FAULT_STATUSES = [429, 500, 503, 504] as const;
+const RANDOM_FAULT_STATUSES = [429, 500, 503, 504] as const;
 
-export const randomFaultSchema = z
+const randomFaultSchema = z
   .object({
     probability: z.number().min(0).max(1),
     statuses: z.array(z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(504)])).optional(),
@@ -124,7 +137,7 @@ export type RandomFaultKind =
   `random ${429 | 500 | 503 | 504}` | `random hang ${'before' | 'after'}-processing`;
 
 // mulberry32: tiny, fast and seedable, so a failing run can be replayed with the same seed.
-export function mulberry32(seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,6 +1,6 @@
 // Maps a role title (or id) to a Wix role id, caching Get Roles Info so invites don't cost an extra call each.
-import { WixApiError } from './wix-errors';
-import type { RoleInfo } from './wix-types';
+import { WixApiError } from './errors';
+import type { RoleInfo } from './wire-types';
 
 export interface ResolvedRole {
   id: string;
@@ -14,7 +14,7 @@ interface CachedRoles {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function looksLikeRoleId(role: string): boolean {
+function looksLikeRoleId(role: string): boolean {
   return /^\d+$/.test(role) || GUID.test(role);
 }
 

@@ -1,10 +1,10 @@
 // In-memory Wix world for the simulator: accounts, keys, sites, roles, invites, contributors and the email outbox.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SimHttpError, violation } from './simulator-http';
-import { DEFAULT_SIMULATOR_ROLES, type SimulatorRole } from './simulator-roles';
-import type { RoleLevel, SiteInvite, SiteInviteStatus, WixFieldViolation } from './wix-types';
+import { SimHttpError, violation } from './http';
+import { DEFAULT_SIMULATOR_ROLES, type SimulatorRole } from './roles';
+import type { RoleLevel, SiteInvite, SiteInviteStatus, WixFieldViolation } from '../client/wire-types';
 
-export interface SimulatorBehaviour {
+interface SimulatorBehaviour {
   inviteValidityMs: number;
   duplicatePendingInvite: 'fail' | 'create' | 'existing';
   invalidEmail: 'failed' | 'reject';
@@ -12,7 +12,7 @@ export interface SimulatorBehaviour {
   resendUsedOrDeleted: 'precondition' | 'bad-request';
 }
 
-export interface SimAccount {
+interface SimAccount {
   id: string;
   ownerUserId: string;
 }
@@ -44,7 +44,7 @@ interface StoredInvite {
   acceptedByAccountId?: string;
 }
 
-export interface SimContributor {
+interface SimContributor {
   accountId: string;
   accountOwnerId: string;
   policyIds: string[];
@@ -62,11 +62,11 @@ export interface OutboxEmail {
 }
 
 export const MANAGE_CONTRIBUTORS = 'Manage Contributors';
-export const DEFAULT_SEAT_LIMIT = 10;
+const DEFAULT_SEAT_LIMIT = 10;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
-export function isGuid(value: string): boolean {
+function isGuid(value: string): boolean {
   return GUID.test(value);
 }
 

@@ -1,12 +1,12 @@
 // The Wix REST routes the simulator serves: request validation and mapping onto SimulatorState operations.
 import type { IncomingHttpHeaders } from 'node:http';
-import { authenticateAccountCall, authenticateSiteCall, type AuthOptions } from './simulator-auth';
-import type { WixRouteName } from './simulator-faults';
-import { isRecord, SimHttpError, violation, wixErrorBody, type SimResponse } from './simulator-http';
-import { isValidEmail, type SimApiKey, type SimSite, type SimulatorState } from './simulator-state';
-import type { RoleLevel, WixFieldViolation } from './wix-types';
+import { authenticateAccountCall, authenticateSiteCall, type AuthOptions } from './auth';
+import type { WixRouteName } from './faults';
+import { isRecord, SimHttpError, violation, wixErrorBody, type SimResponse } from './http';
+import { isValidEmail, type SimApiKey, type SimSite, type SimulatorState } from './state';
+import type { RoleLevel, WixFieldViolation } from '../client/wire-types';
 
-export interface WixRouteRequest {
+interface WixRouteRequest {
   params: string[];
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
@@ -27,7 +27,7 @@ interface RouteDef {
   handle: (state: SimulatorState, call: SiteCall | (WixRouteRequest & { key: SimApiKey })) => SimResponse;
 }
 
-export interface WixRouteMatch {
+interface WixRouteMatch {
   name: WixRouteName;
   run: (state: SimulatorState, auth: AuthOptions, req: Omit<WixRouteRequest, 'params'>) => SimResponse;
 }

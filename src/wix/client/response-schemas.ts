@@ -1,6 +1,6 @@
 // Lenient readers for Wix responses: odd fields are dropped, only a wrongly shaped container is an error.
 import { z } from 'zod';
-import type { ContributorV2, RoleInfo, RoleRestriction, SiteInvite } from './wix-types';
+import type { ContributorV2, RoleInfo, RoleRestriction, SiteInvite } from './wire-types';
 
 const optionalString = z.string().optional().catch(undefined);
 const nullableString = z.string().nullable().optional().catch(undefined);

@@ -1,14 +1,14 @@
 // Non-Wix routes under /_simulator/ so people and other processes can play the customer, inject faults and look inside.
 import { z } from 'zod';
-import { parseFault, type FaultQueue } from './simulator-faults';
-import { SimHttpError, type SimResponse } from './simulator-http';
-import type { SimulatorState } from './simulator-state';
+import { parseFault, type FaultQueue } from './faults';
+import { SimHttpError, type SimResponse } from './http';
+import type { SimulatorState } from './state';
 
 export const CONTROL_PREFIX = '/_simulator/';
 
 const acceptBodySchema = z.object({ accountId: z.string().min(1).optional() }).strict();
 
-export interface ControlRequest {
+interface ControlRequest {
   method: string;
   pathname: string;
   query: URLSearchParams;

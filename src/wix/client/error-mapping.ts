@@ -1,12 +1,7 @@
 // Turns a Wix HTTP answer or a transport failure into a WixApiError whose message tells the operator what to do.
-import {
-  WixApiError,
-  type WixErrorKind,
-  type WixFieldViolationSummary,
-  type WixOperation,
-} from './wix-errors';
-import type { WixErrorBody } from './wix-types';
-import { WIX_CANONICAL_NAMES } from './wix-types';
+import { WixApiError, type WixErrorKind, type WixFieldViolationSummary, type WixOperation } from './errors';
+import type { WixErrorBody } from './wire-types';
+import { WIX_CANONICAL_NAMES } from './wire-types';
 
 export interface WixCallContext {
   operation: WixOperation;
@@ -56,7 +51,7 @@ const PRE_SEND_CODES = new Set([
   'ERR_BAD_REQUEST',
 ]);
 
-export function redact(text: string, secrets: readonly string[]): string {
+function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     // Very short secrets would shred ordinary words; real keys are long.
@@ -120,134 +115,215 @@ function describeTarget(ctx: WixCallContext): string {
   return 'the requested resource';
 }
 
-interface Classified {
+/** What a row's message builder gets: the call, the status as shown (`429 RESOURCE_EXHAUSTED`), the wait. */
+interface MessageInput {
+  ctx: WixCallContext;
+  op: WixOperation;
+  statusText: string;
+  retryAfterMs: number | undefined;
+}
+
+interface StatusRow {
+  /** Inclusive range of HTTP statuses; a single status has `from === to`. */
+  from: number;
+  to: number;
   kind: WixErrorKind;
   retryable: boolean;
   mayHaveBeenProcessed: boolean;
-  advice: string;
+  /** `default`: Wix's minute when no Retry-After came; `header`: only what Wix sent; `none`: not read. */
+  retryAfter: 'default' | 'header' | 'none';
+  message: (m: MessageInput) => string;
 }
 
-function classifyStatus(status: number, ctx: WixCallContext): Classified {
-  const op = ctx.operation;
-  switch (status) {
-    case 400:
-      return {
-        kind: 'bad-request',
-        retryable: false,
-        mayHaveBeenProcessed: false,
-        advice: `Wix rejected ${op} as invalid`,
-      };
-    case 401:
-      return {
-        kind: 'unauthenticated',
-        retryable: false,
-        mayHaveBeenProcessed: false,
-        advice: 'Wix rejected the API key',
-      };
-    case 403:
-      return {
-        kind: 'permission-denied',
-        retryable: false,
-        mayHaveBeenProcessed: false,
-        advice: `Wix denied ${op}`,
-      };
-    case 404:
-      return {
-        kind: 'not-found',
-        retryable: false,
-        mayHaveBeenProcessed: false,
-        advice: `Wix found no ${describeTarget(ctx)} for ${op}`,
-      };
-    case 409:
-      return {
-        kind: 'conflict',
-        retryable: false,
-        mayHaveBeenProcessed: false,
-        advice: `Wix reported a conflict on ${op}`,
-      };
-    case 428:
-      return {
-        kind: 'failed-precondition',
-        retryable: false,
-        mayHaveBeenProcessed: false,
-        advice: `Wix refused ${op} for ${describeTarget(ctx)} in its current state`,
-      };
-    case 429:
-      return {
-        kind: 'rate-limited',
-        retryable: true,
-        mayHaveBeenProcessed: false,
-        advice: `Wix rate-limited ${op}`,
-      };
-    case 503:
-      return {
-        kind: 'unavailable',
-        retryable: true,
-        mayHaveBeenProcessed: false,
-        advice: `Wix was unavailable for ${op}`,
-      };
-    case 504:
-      return {
-        kind: 'gateway-timeout',
-        retryable: true,
-        mayHaveBeenProcessed: true,
-        advice: `Wix timed out on ${op}`,
-      };
-    default:
-      if (status >= 500) {
-        // 502 is a gateway hiccup like 503/504, so retrying helps; 501 and the rest will not change.
-        const retryable = status === 500 || status === 502;
-        return { kind: 'server-error', retryable, mayHaveBeenProcessed: true, advice: `Wix failed on ${op}` };
-      }
-      return {
-        kind: 'unexpected',
-        retryable: false,
-        mayHaveBeenProcessed: status < 400 || status >= 500,
-        advice: `Unexpected answer from Wix for ${op}`,
-      };
+const mayOrMayNot = (op: WixOperation) =>
+  `the request may or may not have been processed; ${repeatAdvice(op)}`;
+
+function forbiddenHint(ctx: WixCallContext): string {
+  if (ctx.operation === 'getRolesInfo') {
+    const missing = ctx.accountIdConfigured
+      ? ''
+      : ' No account id is configured, so no wix-account-id header was sent.';
+    return `Get Roles Info needs the wix-account-id header set to the Wix account that owns the API key: set WIX_ACCOUNT_ID.${missing}`;
   }
+  const site = describeTarget({ ...ctx, inviteId: undefined, contributorAccountId: undefined });
+  return `the API key needs the "Manage Contributors" permission and must belong to the Wix account that owns ${site} (wix-site-id header).`;
 }
 
-function fixHint(kind: WixErrorKind, status: number, ctx: WixCallContext, retryAfterMs?: number): string {
-  switch (kind) {
-    case 'unauthenticated':
-      return 'check WIX_API_KEY.';
-    case 'permission-denied':
-      if (ctx.operation === 'getRolesInfo') {
-        const missing = ctx.accountIdConfigured
-          ? ''
-          : ' No account id is configured, so no wix-account-id header was sent.';
-        return `Get Roles Info needs the wix-account-id header set to the Wix account that owns the API key: set WIX_ACCOUNT_ID.${missing}`;
-      }
-      return `the API key needs the "Manage Contributors" permission and must belong to the Wix account that owns ${describeTarget({ ...ctx, inviteId: undefined, contributorAccountId: undefined })} (wix-site-id header).`;
-    case 'not-found':
-      return ctx.inviteId !== undefined
+function preconditionHint(op: WixOperation): string {
+  if (op === 'revokeInvite')
+    return 'the invite is no longer pending (probably accepted); to take access away use removeContributor.';
+  if (op === 'resendInvite')
+    return 'the invite was already accepted or revoked, so it cannot be resent; send a new invite if needed.';
+  return 'the resource is not in a state that allows this call.';
+}
+
+// 1xx and 3xx (redirects are not followed), and anything else the table does not list.
+const OTHER_STATUS: StatusRow = {
+  from: -Infinity,
+  to: Infinity,
+  kind: 'unexpected',
+  retryable: false,
+  mayHaveBeenProcessed: true,
+  retryAfter: 'none',
+  message: ({ op, statusText }) =>
+    `Unexpected answer from Wix for ${op} (${statusText}): see the Wix message.`,
+};
+
+// The first row whose range holds the status wins, so single statuses come before the ranges that contain them.
+const STATUS_TABLE: readonly StatusRow[] = [
+  {
+    from: 400,
+    to: 400,
+    kind: 'bad-request',
+    retryable: false,
+    mayHaveBeenProcessed: false,
+    retryAfter: 'none',
+    message: ({ op, statusText }) =>
+      `Wix rejected ${op} as invalid (${statusText}): fix the request before retrying.`,
+  },
+  {
+    from: 401,
+    to: 401,
+    kind: 'unauthenticated',
+    retryable: false,
+    mayHaveBeenProcessed: false,
+    retryAfter: 'none',
+    message: ({ statusText }) => `Wix rejected the API key (${statusText}): check WIX_API_KEY.`,
+  },
+  {
+    from: 403,
+    to: 403,
+    kind: 'permission-denied',
+    retryable: false,
+    mayHaveBeenProcessed: false,
+    retryAfter: 'none',
+    message: ({ ctx, op, statusText }) => `Wix denied ${op} (${statusText}): ${forbiddenHint(ctx)}`,
+  },
+  {
+    from: 404,
+    to: 404,
+    kind: 'not-found',
+    retryable: false,
+    mayHaveBeenProcessed: false,
+    retryAfter: 'none',
+    message: ({ ctx, op, statusText }) =>
+      `Wix found no ${describeTarget(ctx)} for ${op} (${statusText}): ` +
+      (ctx.inviteId !== undefined
         ? 'check the stored invite id and that it was created on this site.'
-        : 'check the ids sent.';
-    case 'failed-precondition':
-      if (ctx.operation === 'revokeInvite')
-        return 'the invite is no longer pending (probably accepted); to take access away use removeContributor.';
-      if (ctx.operation === 'resendInvite')
-        return 'the invite was already accepted or revoked, so it cannot be resent; send a new invite if needed.';
-      return 'the resource is not in a state that allows this call.';
-    case 'bad-request':
-      return 'fix the request before retrying.';
-    case 'conflict':
-      return 'the resource already exists or changed concurrently.';
-    case 'rate-limited':
-      return `too many requests for this API key; retry after ${Math.round((retryAfterMs ?? DEFAULT_RETRY_AFTER_MS) / 1000)} s.`;
-    case 'unavailable':
-      return 'the request was not processed; retry later.';
-    case 'gateway-timeout':
-    case 'server-error':
-      return status === 501
-        ? 'Wix does not implement this call.'
-        : `the request may or may not have been processed; ${repeatAdvice(ctx.operation)}`;
-    default:
-      return status >= 200 && status < 300
-        ? 'the call probably succeeded but the answer could not be read.'
-        : 'see the Wix message.';
-  }
+        : 'check the ids sent.'),
+  },
+  {
+    from: 409,
+    to: 409,
+    kind: 'conflict',
+    retryable: false,
+    mayHaveBeenProcessed: false,
+    retryAfter: 'none',
+    message: ({ op, statusText }) =>
+      `Wix reported a conflict on ${op} (${statusText}): the resource already exists or changed concurrently.`,
+  },
+  {
+    from: 428,
+    to: 428,
+    kind: 'failed-precondition',
+    retryable: false,
+    mayHaveBeenProcessed: false,
+    retryAfter: 'none',
+    message: ({ ctx, op, statusText }) =>
+      `Wix refused ${op} for ${describeTarget(ctx)} in its current state (${statusText}): ${preconditionHint(op)}`,
+  },
+  {
+    from: 429,
+    to: 429,
+    kind: 'rate-limited',
+    retryable: true,
+    mayHaveBeenProcessed: false,
+    retryAfter: 'default',
+    message: ({ op, statusText, retryAfterMs }) =>
+      `Wix rate-limited ${op} (${statusText}): too many requests for this API key; retry after ${Math.round((retryAfterMs ?? DEFAULT_RETRY_AFTER_MS) / 1000)} s.`,
+  },
+  {
+    from: 400,
+    to: 499,
+    kind: 'unexpected',
+    retryable: false,
+    mayHaveBeenProcessed: false,
+    retryAfter: 'none',
+    message: ({ op, statusText }) =>
+      `Unexpected answer from Wix for ${op} (${statusText}): see the Wix message.`,
+  },
+  {
+    // 500 and 502 are hiccups that a retry can get past.
+    from: 500,
+    to: 500,
+    kind: 'server-error',
+    retryable: true,
+    mayHaveBeenProcessed: true,
+    retryAfter: 'none',
+    message: ({ op, statusText }) => `Wix failed on ${op} (${statusText}): ${mayOrMayNot(op)}`,
+  },
+  {
+    from: 501,
+    to: 501,
+    kind: 'server-error',
+    retryable: false,
+    mayHaveBeenProcessed: true,
+    retryAfter: 'none',
+    message: ({ op, statusText }) => `Wix failed on ${op} (${statusText}): Wix does not implement this call.`,
+  },
+  {
+    from: 502,
+    to: 502,
+    kind: 'server-error',
+    retryable: true,
+    mayHaveBeenProcessed: true,
+    retryAfter: 'none',
+    message: ({ op, statusText }) => `Wix failed on ${op} (${statusText}): ${mayOrMayNot(op)}`,
+  },
+  {
+    from: 503,
+    to: 503,
+    kind: 'unavailable',
+    retryable: true,
+    mayHaveBeenProcessed: false,
+    retryAfter: 'header',
+    message: ({ op, statusText }) =>
+      `Wix was unavailable for ${op} (${statusText}): the request was not processed; retry later.`,
+  },
+  {
+    from: 504,
+    to: 504,
+    kind: 'gateway-timeout',
+    retryable: true,
+    mayHaveBeenProcessed: true,
+    retryAfter: 'none',
+    message: ({ op, statusText }) => `Wix timed out on ${op} (${statusText}): ${mayOrMayNot(op)}`,
+  },
+  {
+    // Other 5xx will not change on a retry.
+    from: 505,
+    to: Infinity,
+    kind: 'server-error',
+    retryable: false,
+    mayHaveBeenProcessed: true,
+    retryAfter: 'none',
+    message: ({ op, statusText }) => `Wix failed on ${op} (${statusText}): ${mayOrMayNot(op)}`,
+  },
+  {
+    // WixClient never passes a 2xx here; the row keeps the mapping total.
+    from: 200,
+    to: 299,
+    kind: 'unexpected',
+    retryable: false,
+    mayHaveBeenProcessed: true,
+    retryAfter: 'none',
+    message: ({ op, statusText }) =>
+      `Unexpected answer from Wix for ${op} (${statusText}): the call probably succeeded but the answer could not be read.`,
+  },
+];
+
+function rowFor(status: number): StatusRow {
+  return STATUS_TABLE.find((row) => status >= row.from && status <= row.to) ?? OTHER_STATUS;
 }
 
 export function errorFromResponse(
@@ -257,30 +333,28 @@ export function errorFromResponse(
   retryAfterHeader: string | undefined,
 ): WixApiError {
   const errorBody = asErrorBody(body);
-  const classified = classifyStatus(status, ctx);
+  const row = rowFor(status);
   const appCode = stringOrUndefined(errorBody.details?.applicationError?.code);
   const code = appCode ?? WIX_CANONICAL_NAMES[status];
-  const retryAfterMs =
-    classified.kind === 'rate-limited'
-      ? (parseRetryAfter(retryAfterHeader, Date.now()) ?? DEFAULT_RETRY_AFTER_MS)
-      : undefined;
+  const sent = row.retryAfter === 'none' ? undefined : parseRetryAfter(retryAfterHeader, Date.now());
+  const retryAfterMs = row.retryAfter === 'default' ? (sent ?? DEFAULT_RETRY_AFTER_MS) : sent;
   const fieldViolations = summariseViolations(errorBody, ctx.secrets);
   const fields = fieldViolations
     ?.map((v) => (v.description ? `${v.field ?? '?'} (${v.description})` : (v.field ?? '?')))
     .join(', ');
   const statusText = code ? `${status} ${redact(code, ctx.secrets)}` : `HTTP ${status}`;
   const message =
-    `${classified.advice} (${statusText}): ${fixHint(classified.kind, status, ctx, retryAfterMs)}` +
+    row.message({ ctx, op: ctx.operation, statusText, retryAfterMs }) +
     (fields ? ` Invalid fields: ${fields}.` : '') +
     quote(stringOrUndefined(errorBody.message), ctx.secrets);
   return new WixApiError({
-    kind: classified.kind,
+    kind: row.kind,
     message: redact(message, ctx.secrets),
     operation: ctx.operation,
     status,
     ...(code !== undefined ? { code: redact(code, ctx.secrets) } : {}),
-    retryable: classified.retryable,
-    mayHaveBeenProcessed: classified.mayHaveBeenProcessed,
+    retryable: row.retryable,
+    mayHaveBeenProcessed: row.mayHaveBeenProcessed,
     ...(fieldViolations ? { fieldViolations } : {}),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });

@@ -28,44 +28,10 @@ export interface BulkInviteRequest {
   invitePurpose?: string;
 }
 
-export interface BulkInviteResponse {
-  invites?: SiteInvite[];
-  failedEmails?: string[];
-}
-
-export interface ResendInviteRequest {
-  defaultEmailLanguage?: string;
-}
-
-export interface ResendInviteResponse {
-  invite?: SiteInvite;
-}
-
-export type RevokeInviteResponse = Record<string, never>;
-
 export interface ContributorV2 {
   accountId?: string;
   accountOwnerId?: string;
 }
-
-export interface QuerySiteContributorsResponse {
-  contributors?: ContributorV2[];
-}
-
-export interface ChangeRoleRequest {
-  accountId: string;
-  newRoles: { roleId: string }[];
-}
-
-export interface ChangeRoleResponse {
-  newAssignedRoles?: { roleId?: string; assignmentId?: string }[];
-}
-
-export interface RemoveContributorRequest {
-  accountId: string;
-}
-
-export type RemoveContributorResponse = Record<string, never>;
 
 export type RoleRestriction = 'NoRestriction' | 'Site' | 'Account';
 
@@ -77,11 +43,6 @@ export interface RoleInfo {
 }
 
 export type RoleLevel = 'ALL' | 'SITE_LEVEL' | 'ACCOUNT_LEVEL';
-
-export interface GetRolesInfoResponse {
-  predefinedRoles?: RoleInfo[];
-  customRoles?: RoleInfo[];
-}
 
 export interface WixFieldViolation {
   field?: string;

@@ -30,7 +30,7 @@ export interface WixFieldViolationSummary {
   description?: string;
 }
 
-export interface WixApiErrorInit {
+interface WixApiErrorInit {
   kind: WixErrorKind;
   message: string;
   operation: WixOperation;
@@ -42,7 +42,7 @@ export interface WixApiErrorInit {
   retryAfterMs?: number;
 }
 
-export interface WixApiErrorJSON extends Omit<WixApiErrorInit, 'message'> {
+interface WixApiErrorJSON extends Omit<WixApiErrorInit, 'message'> {
   name: 'WixApiError';
   message: string;
 }
@@ -85,8 +85,4 @@ export class WixApiError extends Error {
       retryAfterMs: this.retryAfterMs,
     };
   }
-}
-
-export function isWixApiError(value: unknown): value is WixApiError {
-  return value instanceof WixApiError;
 }

@@ -6,19 +6,19 @@ import {
   errorFromTransport,
   errorFromUnreadableBody,
   type WixCallContext,
-} from './wix-error-mapping';
-import type { WixOperation } from './wix-errors';
+} from './error-mapping';
+import type { WixOperation } from './errors';
 import {
   bulkInviteResponseSchema,
   emptyResponseSchema,
   getRolesInfoResponseSchema,
   querySiteContributorsResponseSchema,
   resendInviteResponseSchema,
-} from './wix-response-schemas';
+} from './response-schemas';
 import { RoleResolver, type ResolvedRole } from './role-resolver';
-import type { BulkInviteRequest, ContributorV2, RoleInfo, RoleLevel, SiteInvite } from './wix-types';
+import type { BulkInviteRequest, ContributorV2, RoleInfo, RoleLevel, SiteInvite } from './wire-types';
 
-export interface WixClientOptions {
+interface WixClientOptions {
   baseUrl: string;
   apiKey: string;
   accountId?: string;
@@ -26,7 +26,7 @@ export interface WixClientOptions {
   roleCacheTtlMs?: number;
 }
 
-export const WIX_BASE_URL = 'https://www.wixapis.com';
+const WIX_BASE_URL = 'https://www.wixapis.com';
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_ROLE_CACHE_TTL_MS = 10 * 60_000;
 

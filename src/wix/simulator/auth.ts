@@ -1,7 +1,7 @@
 // Simulated Wix API-key auth: 401 for unknown keys, 403 for missing scope headers, foreign sites or missing permission.
 import type { IncomingHttpHeaders } from 'node:http';
-import { SimHttpError } from './simulator-http';
-import { MANAGE_CONTRIBUTORS, type SimApiKey, type SimSite, type SimulatorState } from './simulator-state';
+import { SimHttpError } from './http';
+import { MANAGE_CONTRIBUTORS, type SimApiKey, type SimSite, type SimulatorState } from './state';
 
 export interface AuthOptions {
   autoProvision: boolean;

@@ -1,7 +1,7 @@
 // A faithful Wix Site Invites / Contributors / Roles simulator over real HTTP, with test hooks (spec section 10).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CONTROL_PREFIX, handleControl } from './simulator-control';
+import { CONTROL_PREFIX, handleControl } from './control';
 import {
   FaultQueue,
   parseFault,
@@ -12,16 +12,14 @@ import {
   type FaultRoute,
   type RandomFaultKind,
   type RandomFaultSpec,
-} from './simulator-faults';
-import { parseJsonBody, readBody, send, SimHttpError, type SimResponse } from './simulator-http';
-import { headerValue } from './simulator-auth';
-import { WixRouter, wixErrorResponse } from './simulator-routes';
-import { SimulatorState, type OutboxEmail } from './simulator-state';
-import type { RoleRestriction, SiteInvite } from './wix-types';
+} from './faults';
+import { parseJsonBody, readBody, send, SimHttpError, type SimResponse } from './http';
+import { headerValue } from './auth';
+import { WixRouter, wixErrorResponse } from './routes';
+import { SimulatorState, type OutboxEmail } from './state';
+import type { RoleRestriction, SiteInvite } from '../client/wire-types';
 
-export { SIMULATOR_ROLES } from './simulator-roles';
-export type { OutboxEmail } from './simulator-state';
-export type { RandomFaultKind, RandomFaultSpec } from './simulator-faults';
+export { SIMULATOR_ROLES } from './roles';
 
 export interface WixSimulatorOptions {
   port?: number;
@@ -31,6 +29,7 @@ export interface WixSimulatorOptions {
   rateLimitPerMinute?: number;
   /** The rate limit's window (default one minute, as Wix's); shorter only to time-scale a benchmark. */
   rateLimitWindowMs?: number;
+  /** Send `Retry-After: 60` on every 429 (rate limit or fault) unless the fault sets its own `retryAfter`. */
   retryAfterHeader?: boolean;
   autoProvision?: boolean;
   duplicatePendingInvite?: 'fail' | 'create' | 'existing';
@@ -40,15 +39,17 @@ export interface WixSimulatorOptions {
   bothHeaders?: 'accept' | 'reject';
 }
 
-export interface SimulatorFault {
+interface SimulatorFault {
   count: number;
   route?: FaultRoute;
   status?: 429 | 500 | 503 | 504;
   hang?: 'before-processing' | 'after-processing';
   delayMs?: number;
+  /** Only with status 429 or 503: the Retry-After to send, in seconds or as a date (sent as an HTTP-date). */
+  retryAfter?: number | string;
 }
 
-export interface SimulatorCall {
+interface SimulatorCall {
   at: number;
   method: string;
   path: string;
@@ -57,14 +58,14 @@ export interface SimulatorCall {
   fault?: 'queued' | RandomFaultKind;
 }
 
-export interface SimulatorContributor {
+interface SimulatorContributor {
   accountId: string;
   accountOwnerId: string;
   policyIds: string[];
   email?: string;
 }
 
-export const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
 const DEFAULT_RATE_LIMIT_PER_MINUTE = 200;
 
 export class WixSimulator {
@@ -326,12 +327,14 @@ export class WixSimulator {
   }
 
   private faultResponse(fault: ActiveFault): SimResponse {
-    if (fault.status === 429) return this.rateLimited();
+    if (fault.status === 429) return this.rateLimited(fault.retryAfter);
     // Wix sends system errors "empty by design".
-    return { status: fault.status ?? 500, body: {} };
+    return { status: fault.status ?? 500, body: {}, ...retryAfterHeaders(fault.retryAfter) };
   }
 
-  private rateLimited(): SimResponse {
+  private rateLimited(
+    retryAfter: number | string | undefined = this.options.retryAfterHeader ? 60 : undefined,
+  ): SimResponse {
     return {
       status: 429,
       body: {
@@ -340,7 +343,7 @@ export class WixSimulator {
           applicationError: { code: 'RESOURCE_EXHAUSTED', description: 'rate limit exceeded', data: {} },
         },
       },
-      ...(this.options.retryAfterHeader ? { headers: { 'Retry-After': '60' } } : {}),
+      ...retryAfterHeaders(retryAfter),
     };
   }
 
@@ -353,4 +356,12 @@ export class WixSimulator {
       this.timers.add(timer);
     });
   }
+}
+
+// Seconds go out as delay-seconds, a date as an IMF-fixdate HTTP-date (RFC 9110, section 10.2.3).
+function retryAfterHeaders(retryAfter: number | string | undefined): { headers?: Record<string, string> } {
+  if (retryAfter === undefined) return {};
+  const value =
+    typeof retryAfter === 'number' ? String(retryAfter) : new Date(Date.parse(retryAfter)).toUTCString();
+  return { headers: { 'Retry-After': value } };
 }

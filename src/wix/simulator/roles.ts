@@ -1,5 +1,5 @@
 // Roles the simulator knows at start: the ids documented in Get Roles Info's example plus invented ids for the rest.
-import type { RoleRestriction } from './wix-types';
+import type { RoleRestriction } from '../client/wire-types';
 
 export interface SimulatorRole {
   id: string;

@@ -1,7 +1,7 @@
 // HTTP plumbing shared by the simulator's Wix routes and control routes: body reading, Wix-shaped errors, replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WixErrorBody, WixFieldViolation } from './wix-types';
-import { WIX_CANONICAL_NAMES } from './wix-types';
+import type { WixErrorBody, WixFieldViolation } from '../client/wire-types';
+import { WIX_CANONICAL_NAMES } from '../client/wire-types';
 
 export interface SimResponse {
   status: number;
@@ -9,7 +9,7 @@ export interface SimResponse {
   headers?: Record<string, string>;
 }
 
-export function canonicalName(status: number): string {
+function canonicalName(status: number): string {
   return WIX_CANONICAL_NAMES[status] ?? 'UNKNOWN';
 }
 
