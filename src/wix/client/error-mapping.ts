@@ -124,14 +124,13 @@ interface MessageInput {
 }
 
 interface StatusRow {
-  /** Inclusive range of HTTP statuses; a single status has `from === to`. */
-  from: number;
-  to: number;
+  /** One HTTP status, or an inclusive [from, to] range. */
+  status: number | readonly [from: number, to: number];
   kind: WixErrorKind;
   retryable: boolean;
   mayHaveBeenProcessed: boolean;
-  /** `default`: Wix's minute when no Retry-After came; `header`: only what Wix sent; `none`: not read. */
-  retryAfter: 'default' | 'header' | 'none';
+  /** Retry-After is read only here: `default` falls back to Wix's minute, `header` keeps only what Wix sent. */
+  retryAfter?: 'default' | 'header';
   message: (m: MessageInput) => string;
 }
 
@@ -159,12 +158,10 @@ function preconditionHint(op: WixOperation): string {
 
 // 1xx and 3xx (redirects are not followed), and anything else the table does not list.
 const OTHER_STATUS: StatusRow = {
-  from: -Infinity,
-  to: Infinity,
+  status: [-Infinity, Infinity],
   kind: 'unexpected',
   retryable: false,
   mayHaveBeenProcessed: true,
-  retryAfter: 'none',
   message: ({ op, statusText }) =>
     `Unexpected answer from Wix for ${op} (${statusText}): see the Wix message.`,
 };
@@ -172,40 +169,32 @@ const OTHER_STATUS: StatusRow = {
 // The first row whose range holds the status wins, so single statuses come before the ranges that contain them.
 const STATUS_TABLE: readonly StatusRow[] = [
   {
-    from: 400,
-    to: 400,
+    status: 400,
     kind: 'bad-request',
     retryable: false,
     mayHaveBeenProcessed: false,
-    retryAfter: 'none',
     message: ({ op, statusText }) =>
       `Wix rejected ${op} as invalid (${statusText}): fix the request before retrying.`,
   },
   {
-    from: 401,
-    to: 401,
+    status: 401,
     kind: 'unauthenticated',
     retryable: false,
     mayHaveBeenProcessed: false,
-    retryAfter: 'none',
     message: ({ statusText }) => `Wix rejected the API key (${statusText}): check WIX_API_KEY.`,
   },
   {
-    from: 403,
-    to: 403,
+    status: 403,
     kind: 'permission-denied',
     retryable: false,
     mayHaveBeenProcessed: false,
-    retryAfter: 'none',
     message: ({ ctx, op, statusText }) => `Wix denied ${op} (${statusText}): ${forbiddenHint(ctx)}`,
   },
   {
-    from: 404,
-    to: 404,
+    status: 404,
     kind: 'not-found',
     retryable: false,
     mayHaveBeenProcessed: false,
-    retryAfter: 'none',
     message: ({ ctx, op, statusText }) =>
       `Wix found no ${describeTarget(ctx)} for ${op} (${statusText}): ` +
       (ctx.inviteId !== undefined
@@ -213,28 +202,23 @@ const STATUS_TABLE: readonly StatusRow[] = [
         : 'check the ids sent.'),
   },
   {
-    from: 409,
-    to: 409,
+    status: 409,
     kind: 'conflict',
     retryable: false,
     mayHaveBeenProcessed: false,
-    retryAfter: 'none',
     message: ({ op, statusText }) =>
       `Wix reported a conflict on ${op} (${statusText}): the resource already exists or changed concurrently.`,
   },
   {
-    from: 428,
-    to: 428,
+    status: 428,
     kind: 'failed-precondition',
     retryable: false,
     mayHaveBeenProcessed: false,
-    retryAfter: 'none',
     message: ({ ctx, op, statusText }) =>
       `Wix refused ${op} for ${describeTarget(ctx)} in its current state (${statusText}): ${preconditionHint(op)}`,
   },
   {
-    from: 429,
-    to: 429,
+    status: 429,
     kind: 'rate-limited',
     retryable: true,
     mayHaveBeenProcessed: false,
@@ -243,46 +227,37 @@ const STATUS_TABLE: readonly StatusRow[] = [
       `Wix rate-limited ${op} (${statusText}): too many requests for this API key; retry after ${Math.round((retryAfterMs ?? DEFAULT_RETRY_AFTER_MS) / 1000)} s.`,
   },
   {
-    from: 400,
-    to: 499,
+    status: [400, 499],
     kind: 'unexpected',
     retryable: false,
     mayHaveBeenProcessed: false,
-    retryAfter: 'none',
     message: ({ op, statusText }) =>
       `Unexpected answer from Wix for ${op} (${statusText}): see the Wix message.`,
   },
   {
     // 500 and 502 are hiccups that a retry can get past.
-    from: 500,
-    to: 500,
+    status: 500,
     kind: 'server-error',
     retryable: true,
     mayHaveBeenProcessed: true,
-    retryAfter: 'none',
     message: ({ op, statusText }) => `Wix failed on ${op} (${statusText}): ${mayOrMayNot(op)}`,
   },
   {
-    from: 501,
-    to: 501,
+    status: 501,
     kind: 'server-error',
     retryable: false,
     mayHaveBeenProcessed: true,
-    retryAfter: 'none',
     message: ({ op, statusText }) => `Wix failed on ${op} (${statusText}): Wix does not implement this call.`,
   },
   {
-    from: 502,
-    to: 502,
+    status: 502,
     kind: 'server-error',
     retryable: true,
     mayHaveBeenProcessed: true,
-    retryAfter: 'none',
     message: ({ op, statusText }) => `Wix failed on ${op} (${statusText}): ${mayOrMayNot(op)}`,
   },
   {
-    from: 503,
-    to: 503,
+    status: 503,
     kind: 'unavailable',
     retryable: true,
     mayHaveBeenProcessed: false,
@@ -291,39 +266,35 @@ const STATUS_TABLE: readonly StatusRow[] = [
       `Wix was unavailable for ${op} (${statusText}): the request was not processed; retry later.`,
   },
   {
-    from: 504,
-    to: 504,
+    status: 504,
     kind: 'gateway-timeout',
     retryable: true,
     mayHaveBeenProcessed: true,
-    retryAfter: 'none',
     message: ({ op, statusText }) => `Wix timed out on ${op} (${statusText}): ${mayOrMayNot(op)}`,
   },
   {
     // Other 5xx will not change on a retry.
-    from: 505,
-    to: Infinity,
+    status: [505, Infinity],
     kind: 'server-error',
     retryable: false,
     mayHaveBeenProcessed: true,
-    retryAfter: 'none',
     message: ({ op, statusText }) => `Wix failed on ${op} (${statusText}): ${mayOrMayNot(op)}`,
   },
   {
     // WixClient never passes a 2xx here; the row keeps the mapping total.
-    from: 200,
-    to: 299,
+    status: [200, 299],
     kind: 'unexpected',
     retryable: false,
     mayHaveBeenProcessed: true,
-    retryAfter: 'none',
     message: ({ op, statusText }) =>
       `Unexpected answer from Wix for ${op} (${statusText}): the call probably succeeded but the answer could not be read.`,
   },
 ];
 
 function rowFor(status: number): StatusRow {
-  return STATUS_TABLE.find((row) => status >= row.from && status <= row.to) ?? OTHER_STATUS;
+  const holds = ({ status: s }: StatusRow) =>
+    typeof s === 'number' ? s === status : status >= s[0] && status <= s[1];
+  return STATUS_TABLE.find(holds) ?? OTHER_STATUS;
 }
 
 export function errorFromResponse(
@@ -336,7 +307,7 @@ export function errorFromResponse(
   const row = rowFor(status);
   const appCode = stringOrUndefined(errorBody.details?.applicationError?.code);
   const code = appCode ?? WIX_CANONICAL_NAMES[status];
-  const sent = row.retryAfter === 'none' ? undefined : parseRetryAfter(retryAfterHeader, Date.now());
+  const sent = row.retryAfter ? parseRetryAfter(retryAfterHeader, Date.now()) : undefined;
   const retryAfterMs = row.retryAfter === 'default' ? (sent ?? DEFAULT_RETRY_AFTER_MS) : sent;
   const fieldViolations = summariseViolations(errorBody, ctx.secrets);
   const fields = fieldViolations
