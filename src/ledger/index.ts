@@ -1,0 +1,8 @@
+// The handoff ledger's public surface: open it, write handoffs, read, export and erase.
+export { openLedger, Ledger, type OpenLedgerOptions } from './ledger';
+export type { LedgerConnectionOptions } from './connect';
+export { ErasureRefused, InvalidLedgerInput } from './errors';
+export { CSV_COLUMNS, csvField, csvLine, toCsvLines, toJsonLines } from './export-format';
+export { LEDGER_MIGRATIONS, ledgerMigrator, migrateLedgerToLatest } from './migrations';
+export { LEDGER_TABLES } from './schema';
+export * from './types';
