@@ -1,6 +1,7 @@
 import type { WixClient } from '../src/wix/client/wix-client';
 import type { SiteInvite } from '../src/wix/client/wire-types';
 import { INVITE_VALIDITY_MS, type SentInvite } from '../workflows/handoff-types';
+import { activityInfo } from '@temporalio/activity';
 import { toWixFailure } from './wix-failure';
 
 export interface ActivityDeps {
@@ -103,6 +104,23 @@ export function createActivities({ wix, inviteValidityMs = INVITE_VALIDITY_MS }:
             detail: 'Wix refused to revoke: the invite is no longer pending (accepted or deleted in Wix)',
           };
         }
+        throw failure;
+      }
+    },
+
+    /** Staff's Remove Contributor; a retry that finds the account gone means an earlier attempt removed it. */
+    async removeContributor(input: {
+      siteId: string;
+      accountId: string;
+    }): Promise<{ removed: true; detail?: string }> {
+      try {
+        await wix.removeContributor(input.siteId, input.accountId);
+        return { removed: true };
+      } catch (err) {
+        const failure = toWixFailure(err, { sendsEmail: false });
+        const status = (failure.details?.[0] as { status?: number } | undefined)?.status;
+        if (status === 404 && activityInfo().attempt > 1)
+          return { removed: true, detail: 'gone on a retry: an earlier attempt removed it' };
         throw failure;
       }
     },

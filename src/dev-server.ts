@@ -28,6 +28,8 @@ export async function startDevServer(options: {
   port: number;
   uiPort: number;
   namespace: string;
+  /** The codec endpoint the UI decodes payloads with (`<API>/codec`); unset when payloads are in clear. */
+  uiCodecEndpoint?: string;
 }): Promise<DevServer> {
   mkdirSync(options.dataDir, { recursive: true });
   const address = `127.0.0.1:${options.port}`;
@@ -44,6 +46,7 @@ export async function startDevServer(options: {
       String(options.port),
       '--ui-port',
       String(options.uiPort),
+      ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
       // start-dev always creates "default"; other namespaces are added.
       ...(options.namespace === 'default' ? [] : ['--namespace', options.namespace]),
       '--search-attribute',

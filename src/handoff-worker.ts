@@ -1,4 +1,10 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { wixTaskQueue } from '../workflows/customer-handoff';
 
@@ -39,12 +45,17 @@ export class HandoffWorkers {
         ? { shutdownGraceTime: options.tuning.shutdownGraceTime }
         : {}),
     };
+    // Bundled once for both workers: the Wix worker runs the removeContributor workflow beside its activity.
+    const workflowBundle =
+      options.workflowBundle ??
+      (await bundleWorkflowCode({
+        workflowsPath: require.resolve('../workflows'),
+        logger: Runtime.instance().logger,
+      }));
     const workflows = await Worker.create({
       ...common,
       taskQueue: options.taskQueue,
-      ...(options.workflowBundle
-        ? { workflowBundle: options.workflowBundle }
-        : { workflowsPath: require.resolve('../workflows') }),
+      workflowBundle,
       ...(options.tuning?.maxCachedWorkflows !== undefined
         ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows }
         : {}),
@@ -53,6 +64,9 @@ export class HandoffWorkers {
       ...common,
       taskQueue: wixTaskQueue(options.taskQueue),
       activities: createActivities({ wix: options.wix }),
+      workflowBundle,
+      // Only short staff workflows (removeContributor) run here; a smaller cache asked for applies too.
+      maxCachedWorkflows: Math.min(20, options.tuning?.maxCachedWorkflows ?? 20),
       ...(options.wixCallsPerMinute
         ? { maxTaskQueueActivitiesPerSecond: (options.wixCallsPerMinute * WIX_LIMIT_HEADROOM) / 60 }
         : {}),

@@ -37,6 +37,12 @@ const list = (raw: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** How a browser on this machine reaches the API: a wildcard bind address is reached through loopback. */
+function browserUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
 /** A key for the embedded server's payloads, made once and kept beside its data so restarts can decrypt. */
 function ensureLocalKey(file: string): void {
   if (existsSync(file)) return;
@@ -63,6 +69,14 @@ async function main(): Promise<void> {
     ensureLocalKey(localKeyFile(env));
   const encryptionKeys = readEncryptionKeys(env, problems);
   const dataConverter = dataConverterFor(encryptionKeys);
+  const codec = dataConverter.payloadCodecs?.[0];
+  const codecCorsOrigins = list(env.HANDOFF_CODEC_CORS_ORIGINS);
+  for (const origin of codecCorsOrigins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin))
+      problems.push(
+        `HANDOFF_CODEC_CORS_ORIGINS: "${origin}" is not an origin such as https://cloud.temporal.io`,
+      );
+  }
   const webhookSecrets = list(env.HANDOFF_WEBHOOK_SECRET);
   const apiTokens = list(env.HANDOFF_API_TOKEN);
   if (problems.length) throw new ConfigError(problems);
@@ -80,6 +94,8 @@ async function main(): Promise<void> {
         port: devPort,
         uiPort,
         namespace: env.TEMPORAL_NAMESPACE?.trim() || 'default',
+        // The browser's UI calls the API itself; the port must be known before the API listens.
+        ...(codec && apiPort ? { uiCodecEndpoint: `${browserUrl(apiHost, apiPort)}/codec` } : {}),
       });
       stops.push(() => devServer!.stop());
       env.TEMPORAL_ADDRESS = devServer.address;
@@ -130,6 +146,10 @@ async function main(): Promise<void> {
       webhookSecrets,
       apiTokens,
       metrics,
+      ...(codec ? { codec, codecCorsOrigins } : {}),
+      ...(codec && devServer
+        ? { codecLocalOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`] }
+        : {}),
     });
     await api.listen({ port: apiPort, host: apiHost });
     stops.push(() => api.close());
@@ -141,6 +161,9 @@ async function main(): Promise<void> {
       `  Temporal      ${env.TEMPORAL_ADDRESS ?? 'localhost:7233'}, namespace "${namespace}", task queue "${taskQueue}"`,
       devServer
         ? `  Temporal UI   ${devServer.uiUrl}   (embedded dev server, data in ${env.HANDOFF_DATA_DIR || '.data'}/)`
+        : '',
+      codec
+        ? `  Codec         ${apiUrl}/codec   (decodes payloads for the Temporal UI and \`temporal --codec-endpoint\`)`
         : '',
       simulator
         ? `  Wix           SANDBOX: simulator at ${simulator.url} — no real email is sent; play the customer with POST ${simulator.url}/_simulator/invites/<inviteId>/accept`

@@ -33,7 +33,6 @@ afterEach(async () => {
 async function startApi(options: { webhookSecrets?: string[]; apiTokens?: string[] } = {}): Promise<void> {
   h = await createHarness(env);
   api = buildApi({
-    wix: h.wix,
     client: env.client,
     namespace: 'default',
     taskQueue: h.taskQueue,
@@ -300,6 +299,7 @@ test('the codec endpoint decodes payloads for the Temporal Web UI, for staff and
     apiTokens: ['staff-token-1'],
     codec,
     codecCorsOrigins: ['http://127.0.0.1:8233'],
+    codecLocalOrigins: ['http://127.0.0.1:18233'],
   });
   await api.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
@@ -328,6 +328,13 @@ test('the codec endpoint decodes payloads for the Temporal Web UI, for staff and
   expect(response.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
   const decoded = (await response.json()) as { payloads: { data: string }[] };
   expect(JSON.parse(Buffer.from(decoded.payloads[0].data, 'base64').toString())).toEqual({ email: OWNER });
+  // The embedded UI's origin needs no token from loopback; a listed origin still does, and others are refused.
+  const local = await call('POST', '/codec/decode', body, { origin: 'http://127.0.0.1:18233' });
+  expect(local.status).toBe(200);
+  expect((await call('POST', '/codec/decode', body, { origin: 'http://127.0.0.1:8233' })).status).toBe(403);
+  expect((await call('POST', '/codec/decode', body, { origin: 'https://evil.example' })).status).toBe(403);
+  const wrongToken = { origin: 'http://127.0.0.1:18233', authorization: 'Bearer nope' };
+  expect((await call('POST', '/codec/decode', body, wrongToken)).status).toBe(401);
 });
 
 test('staff remove a contributor reported after a revoke; unknown accounts and bad ids are refused', async () => {
@@ -336,9 +343,12 @@ test('staff remove a contributor reported after a revoke; unknown accounts and b
   const auth = { authorization: 'Bearer staff-token-1' };
   const path = `/v1/sites/${h.siteId}/contributors/${accountId}/remove`;
   expect((await call('POST', path)).status).toBe(401);
-  expect((await call('POST', path, undefined, auth)).status).toBe(200);
-  expect(h.sim.contributors(h.siteId).map((c) => c.accountId)).not.toContain(accountId);
-  expect((await call('POST', path, undefined, auth)).status).toBe(404);
+  // The API has no Wix access: the removal runs as a workflow on the workers' rate-limited Wix task queue.
+  await h.withWorker(async () => {
+    expect((await call('POST', path, undefined, auth)).status).toBe(200);
+    expect(h.sim.contributors(h.siteId).map((c) => c.accountId)).not.toContain(accountId);
+    expect((await call('POST', path, undefined, auth)).status).toBe(404);
+  });
   expect((await call('POST', `/v1/sites/${h.siteId}/contributors/nope/remove`, undefined, auth)).status).toBe(
     400,
   );

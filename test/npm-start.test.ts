@@ -3,10 +3,32 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 
 const SITE = '0f8fad5b-d9cb-469f-a165-70867728950e';
 // Ports away from the defaults, so a developer's own `npm start` is not disturbed.
 const PORTS = { api: 18080, temporal: 17233, ui: 18233, wix: 18787 };
+const UI_ORIGIN = `http://127.0.0.1:${PORTS.ui}`;
+
+type JsonPayload = { metadata: Record<string, string>; data: string };
+
+/** The raw (encrypted) payload of the handoff's first signal, straight from Temporal, without the codec. */
+async function firstSignalPayload(workflowId: string): Promise<JsonPayload> {
+  const connection = await Connection.connect({ address: `127.0.0.1:${PORTS.temporal}` });
+  try {
+    const history = await new Client({ connection }).workflow.getHandle(workflowId).fetchHistory();
+    const signal = history.events?.find((e) => e.workflowExecutionSignaledEventAttributes);
+    const payload = signal!.workflowExecutionSignaledEventAttributes!.input!.payloads![0];
+    return {
+      metadata: Object.fromEntries(
+        Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
+      data: Buffer.from(payload.data ?? []).toString('base64'),
+    };
+  } finally {
+    await connection.close();
+  }
+}
 
 test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTERM', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'site-handoff-'));
@@ -58,6 +80,64 @@ test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTE
       outbox: { to: string }[];
     };
     expect(outbox.outbox.map((m) => m.to)).toEqual(['owner@customer.example']);
+
+    // Nothing alarming before the banner: no SDK warnings, no stack traces.
+    const startup = output.slice(0, output.indexOf('site-handoff is running'));
+    expect(startup).not.toMatch(/WARN|No activities registered|No workflows registered|^\s+at /m);
+
+    // The embedded UI was given the codec endpoint, and the codec decodes a real payload for that UI only.
+    const settings = (await (await fetch(`${UI_ORIGIN}/api/v1/settings`)).json()) as {
+      Codec: { Endpoint: string };
+    };
+    expect(settings.Codec.Endpoint).toBe(`${api}/codec`);
+    const raw = await firstSignalPayload(`handoff-${SITE}`);
+    expect(Buffer.from(raw.metadata.encoding, 'base64').toString()).toBe('binary/encrypted');
+    const decode = (headers: Record<string, string>) =>
+      fetch(`${api}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+        body: JSON.stringify({ payloads: [raw] }),
+      });
+    const preflight = await fetch(`${api}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: UI_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-namespace',
+      },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
+    const decoded = await decode({ origin: UI_ORIGIN });
+    expect(decoded.status).toBe(200);
+    expect(decoded.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
+    const [plain] = ((await decoded.json()) as { payloads: JsonPayload[] }).payloads;
+    expect(JSON.parse(Buffer.from(plain.data, 'base64').toString())).toMatchObject({
+      siteId: SITE,
+      customerEmails: ['owner@customer.example'],
+    });
+    expect((await decode({ origin: `http://localhost:${PORTS.ui}` })).status).toBe(200);
+    expect([401, 403]).toContain((await decode({ origin: 'https://evil.example' })).status);
+    expect([401, 403]).toContain((await decode({})).status);
+
+    // Staff remove a contributor: the API asks the workers, which call the sandbox Wix.
+    const { invitees } = (await (await fetch(`${api}/v1/handoffs/${SITE}`)).json()) as {
+      invitees: { inviteId: string }[];
+    };
+    const sim = `http://127.0.0.1:${PORTS.wix}/_simulator`;
+    const accepted = await fetch(`${sim}/invites/${invitees[0].inviteId}/accept`, { method: 'POST' });
+    const { accountId } = (await accepted.json()) as { accountId: string };
+    const contributors = async () =>
+      (
+        (await (await fetch(`${sim}/contributors/${SITE}`)).json()) as {
+          contributors: { accountId: string }[];
+        }
+      ).contributors.map((c) => c.accountId);
+    expect(await contributors()).toContain(accountId);
+    const removed = await fetch(`${api}/v1/sites/${SITE}/contributors/${accountId}/remove`, {
+      method: 'POST',
+    });
+    expect(removed.status).toBe(200);
+    expect(await contributors()).not.toContain(accountId);
   } finally {
     // npm runs the service as a child: signal the whole process group, as a terminal's Ctrl-C would.
     if (child.pid) process.kill(-child.pid, 'SIGTERM');

@@ -1,1 +1,2 @@
 export { customerHandoff } from './customer-handoff';
+export { removeContributor } from './remove-contributor';

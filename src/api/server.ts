@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import {
   HandoffAlreadyFinished,
   HandoffNotFound,
@@ -19,10 +19,15 @@ import {
   toWorkflowId,
 } from '../handoff-client';
 import type { HandoffMetrics } from '../metrics';
-import type { ActivityDeps } from '../../activities';
-import { WixApiError } from '../wix/client/errors';
 import { HANDOFF_STATES, type HandoffState } from '../../workflows/handoff-types';
 import { WORKFLOW_TYPE } from '../../workflows/customer-handoff';
+import { wixTaskQueue } from '../../workflows/wix-steps';
+import {
+  REMOVE_CONTRIBUTOR_WORKFLOW,
+  removeContributorWorkflowId,
+  type RemoveContributorInput,
+  type RemoveContributorResult,
+} from '../../workflows/remove-contributor';
 import { REPLAY_WINDOW_SECONDS, SIGNATURE_HEADER, signatureProblem } from './webhook-signature';
 
 export interface ApiOptions {
@@ -36,10 +41,13 @@ export interface ApiOptions {
   metrics?: HandoffMetrics;
   /** Payload codec served at /codec/encode and /codec/decode for the Temporal Web UI (staff only). */
   codec?: PayloadCodec;
-  /** Web UI origins allowed to call the codec endpoint from the browser. */
+  /** Web UI origins allowed to call the codec endpoint from the browser (a staff token is still needed). */
   codecCorsOrigins?: string[];
-  /** Wix access for staff actions taken outside a handoff (removing a contributor after a revoke). */
-  wix?: Pick<ActivityDeps['wix'], 'removeContributor'>;
+  /**
+   * The embedded dev server's UI origins (`npm start`): the codec answers them without a token, but only when the
+   * caller is on this machine (loopback), since that UI has no way to send one.
+   */
+  codecLocalOrigins?: string[];
   /** Request log; off in tests. */
   logger?: boolean;
 }
@@ -213,25 +221,46 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     '/v1/sites/:siteId/contributors/:accountId/remove',
     { preHandler: staffOnly },
     async (request, reply) => {
-      if (!options.wix)
-        throw new HttpError(501, 'This API process has no Wix access; remove the contributor in Wix');
       const { siteId, accountId } = request.params as { siteId: string; accountId: string };
       const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
       if (!guid.test(siteId) || !guid.test(accountId))
         throw new HttpError(400, 'siteId and accountId must be GUIDs');
+      const input: RemoveContributorInput = { siteId, accountId };
+      // Through the workers: the Wix key stays there, and the call shares the Wix task queue's rate limit.
+      const handle = await client.workflow.start<
+        (i: RemoveContributorInput) => Promise<RemoveContributorResult>
+      >(REMOVE_CONTRIBUTOR_WORKFLOW, {
+        args: [input],
+        workflowId: removeContributorWorkflowId(input),
+        taskQueue: wixTaskQueue(options.taskQueue),
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowExecutionTimeout: '2 minutes',
+      });
+      let result: RemoveContributorResult;
       try {
-        await options.wix.removeContributor(siteId, accountId);
+        result = await handle.result();
       } catch (err) {
-        if (err instanceof WixApiError && err.status && err.status < 500) {
-          throw new HttpError(err.status === 404 ? 404 : 409, err.message);
+        if (err instanceof WorkflowFailedError) {
+          throw new HttpError(
+            503,
+            `Wix did not answer the removal in time (${err.cause?.message ?? err.message}); try again`,
+          );
         }
         throw err;
       }
-      return reply.status(200).send({ removed: accountId, siteId });
+      if (result.outcome === 'refused') {
+        const status = result.status ?? 0;
+        if (status >= 400 && status < 500) throw new HttpError(status === 404 ? 404 : 409, result.reason);
+        throw new HttpError(502, `Wix refused the removal: ${result.reason}`);
+      }
+      return reply
+        .status(200)
+        .send({ removed: accountId, siteId, ...(result.detail ? { detail: result.detail } : {}) });
     },
   );
 
-  if (options.codec) registerCodecRoutes(app, options.codec, options.codecCorsOrigins ?? [], staffOnly);
+  if (options.codec) registerCodecRoutes(app, options.codec, options);
 
   app.setNotFoundHandler((request, reply) =>
     reply
@@ -272,13 +301,25 @@ function registerStateGauge(options: ApiOptions, indexed: () => Promise<boolean>
 
 type JsonPayload = { metadata?: Record<string, string>; data?: string };
 
+const isLoopback = (address: string | undefined): boolean =>
+  !!address && (address === '::1' || /^(::ffff:)?127\./.test(address));
+
 /** The Temporal codec server protocol: base64 payloads in, base64 payloads out, for the Web UI to show decoded data. */
-function registerCodecRoutes(
-  app: FastifyInstance,
-  codec: PayloadCodec,
-  origins: string[],
-  staffOnly: (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void,
-): void {
+function registerCodecRoutes(app: FastifyInstance, codec: PayloadCodec, options: ApiOptions): void {
+  const localOrigins = options.codecLocalOrigins ?? [];
+  const origins = [...(options.codecCorsOrigins ?? []), ...localOrigins];
+  // Decoded payloads are customer data: a staff token, or the embedded UI in a browser on this machine. Unlike the
+  // staff routes, never open just because HANDOFF_API_TOKEN is unset.
+  const codecAccess = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    const { authorization, origin } = request.headers;
+    if (options.apiTokens.length > 0 && tokenMatches(options.apiTokens, authorization)) return done();
+    if (!authorization && origin && localOrigins.includes(origin) && isLoopback(request.socket.remoteAddress))
+      return done();
+    if (authorization || !origin) {
+      return done(new HttpError(401, 'The codec needs "Authorization: Bearer <HANDOFF_API_TOKEN>"'));
+    }
+    done(new HttpError(403, 'The codec answers this origin only with a staff token'));
+  };
   const fromJson = (p: JsonPayload): Payload => ({
     metadata: Object.fromEntries(
       Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
@@ -298,19 +339,26 @@ function registerCodecRoutes(
         .header('access-control-allow-origin', origin)
         .header('access-control-allow-credentials', 'true')
         .header('access-control-allow-headers', 'content-type,x-namespace,authorization')
+        .header('access-control-allow-methods', 'POST, OPTIONS')
         .header('vary', 'origin');
     }
+  };
+  // CORS headers first, so a browser sees a refusal as a 401/403 rather than as a CORS failure.
+  const onRequest = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    cors(request, reply);
+    done();
   };
   for (const action of ['encode', 'decode'] as const) {
     app.options(`/codec/${action}`, (request, reply) => {
       cors(request, reply);
       void reply.status(204).send();
     });
-    app.post(`/codec/${action}`, { preHandler: staffOnly }, async (request, reply) => {
-      cors(request, reply);
+    app.post(`/codec/${action}`, { onRequest, preHandler: codecAccess }, async (request, reply) => {
       const body = (request.body as { json?: { payloads?: unknown } } | undefined)?.json;
-      if (!body || !Array.isArray(body.payloads)) throw new HttpError(400, 'Send {"payloads": [...]}');
-      const payloads = (body.payloads as JsonPayload[]).map(fromJson);
+      // Protobuf JSON leaves an empty list out: the Temporal CLI sends {} for an event without payloads.
+      const list = typeof body === 'object' && body !== null ? (body.payloads ?? []) : undefined;
+      if (!Array.isArray(list)) throw new HttpError(400, 'Send {"payloads": [...]}');
+      const payloads = (list as JsonPayload[]).map(fromJson);
       const result = action === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
       return reply.send({ payloads: result.map(toJson) });
     });
