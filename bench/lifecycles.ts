@@ -10,6 +10,7 @@ import type { customerHandoff } from '../workflows/customer-handoff';
 import { plainLifecycle, startSignal, type PlainStep } from './baseline-workflows';
 import {
   baselineBundle,
+  benchLedger,
   handoffBundle,
   inBatches,
   median,
@@ -62,6 +63,7 @@ async function withBatchEnvironment<T>(
       connection: env.nativeConnection,
       taskQueue: 'bench-lifecycle',
       wix,
+      ledger: await benchLedger(),
       workflowBundle: await handoffBundle(),
     });
     const plainWorker = await Worker.create({

@@ -2,6 +2,7 @@
 // after a full garbage collection, so the parent reads memory held, not garbage not yet collected.
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { HandoffWorkers } from '../src/handoff-worker';
+import { openLedger } from '../src/ledger';
 import { WixClient } from '../src/wix/client/wix-client';
 
 export interface MemoryWorkerConfig {
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
           connection,
           taskQueue: config.taskQueue,
           wix: new WixClient(config.wix),
+          ledger: await openLedger({ dataDir: 'memory://' }),
           workflowBundle: { codePath: config.bundlePath },
           tuning,
         })

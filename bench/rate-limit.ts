@@ -5,7 +5,7 @@ import { completeProject } from '../src/handoff-client';
 import { ONE_PARTITION_ARGS } from '../src/dev-server';
 import { HandoffWorkers } from '../src/handoff-worker';
 import { peakInWindow } from '../test/reliability/window-peak';
-import { handoffBundle, inBatches, startDevServer, startSandbox, until } from './support';
+import { benchLedger, handoffBundle, inBatches, startDevServer, startSandbox, until } from './support';
 
 export interface RateLimitResult {
   invites: number;
@@ -45,6 +45,7 @@ export async function measureRateLimit({
       wix,
       // What an operator sets (WIX_RATE_LIMIT_PER_MINUTE), in scaled minutes.
       wixCallsPerMinute: WIX_LIMIT_PER_MINUTE * timeScale,
+      ledger: await benchLedger(),
       workflowBundle: await handoffBundle(),
     });
     const sites = Array.from({ length: invites }, () => sim.addSite({ ownerAccountId: accountId }));

@@ -2,6 +2,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporalBinaryPath } from '../src/temporal-binaries';
+import { openLedger, type Ledger } from '../src/ledger';
 import { WixClient } from '../src/wix/client/wix-client';
 import { WixSimulator, type WixSimulatorOptions } from '../src/wix/simulator/wix-simulator';
 
@@ -91,3 +92,11 @@ export function bundle(workflowsPath: string): Promise<WorkflowBundleWithSourceM
 
 export const handoffBundle = () => bundle(require.resolve('../workflows'));
 export const baselineBundle = () => bundle(require.resolve('./baseline-workflows'));
+
+let ledger: Promise<Ledger> | undefined;
+
+/** The ledger the handoff workers write to: PGlite in memory, as the embedded default but without disk. */
+export function benchLedger(): Promise<Ledger> {
+  ledger ??= openLedger({ dataDir: 'memory://' });
+  return ledger;
+}

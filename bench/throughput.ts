@@ -7,6 +7,7 @@ import { HandoffWorkers } from '../src/handoff-worker';
 import { bareHandoff, bareOnOtherQueue, startSignal } from './baseline-workflows';
 import {
   baselineBundle,
+  benchLedger,
   handoffBundle,
   inBatches,
   median,
@@ -56,6 +57,7 @@ export async function measureThroughput({
       connection: env.nativeConnection,
       taskQueue: 'bench-handoff',
       wix,
+      ledger: await benchLedger(),
       workflowBundle: await handoffBundle(),
     });
     const bare = await Worker.create({

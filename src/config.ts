@@ -125,3 +125,24 @@ export function readEncryptionKeys(env: NodeJS.ProcessEnv, problems: string[]): 
 export function dataConverterFor(keys: EncryptionKey[] | undefined): DataConverter {
   return keys ? { payloadCodecs: [new EncryptionCodec(keys)] } : {};
 }
+
+export interface LedgerSettings {
+  /** PostgreSQL (HANDOFF_DATABASE_URL): what production uses, shared by every worker and API process. */
+  databaseUrl?: string;
+  /** Otherwise the embedded PGlite database in this directory, for one process only. */
+  dataDir: string;
+}
+
+/** Where handoff records are kept; an invalid URL stops the process, naming the variable. */
+export function readLedgerSettings(env: NodeJS.ProcessEnv, problems: string[]): LedgerSettings {
+  const databaseUrl = env.HANDOFF_DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\/\S+$/.test(databaseUrl)) {
+    problems.push(
+      'HANDOFF_DATABASE_URL must be a postgres:// URL such as postgres://user:password@host:5432/handoffs',
+    );
+  }
+  const dataDir = path.resolve(
+    env.HANDOFF_LEDGER_DIR?.trim() || path.join(env.HANDOFF_DATA_DIR?.trim() || '.data', 'ledger'),
+  );
+  return databaseUrl ? { databaseUrl, dataDir } : { dataDir };
+}

@@ -17,6 +17,7 @@ import {
   statusQuery,
 } from '../workflows/customer-handoff';
 import { HANDOFF_STATE_ATTRIBUTE } from '../workflows/search-attributes';
+import type { Ledger } from './ledger';
 import { validateProjectCompleted } from '../workflows/project-schema';
 import {
   REQUEST_INVALID,
@@ -253,4 +254,37 @@ export async function listHandoffs(
     if (summaries.length >= limit) break;
   }
   return summaries;
+}
+
+/** A handoff as staff see it: the status, plus where it came from and when it started and ended, when known. */
+export type HandoffView = HandoffStatus & {
+  handoffId: string;
+  /** `temporal`: the running workflow answered; `ledger`: its lasting record (it ended, or Temporal forgot it). */
+  source: 'temporal' | 'ledger';
+  startedAt?: string;
+  endedAt?: string | null;
+};
+
+/**
+ * Finished handoffs answer from the ledger, running ones from Temporal, so a handoff is never "not found" because
+ * Temporal's retention ended; undefined only when neither has ever heard of it.
+ */
+export async function readHandoff(
+  client: Client,
+  ledger: Pick<Ledger, 'get'>,
+  idOrSiteId: string,
+): Promise<HandoffView | undefined> {
+  const handoffId = toWorkflowId(idOrSiteId);
+  const record = await ledger.get(handoffId);
+  if (record?.endedAt) return { ...record, source: 'ledger' };
+  const live = await getHandoffStatus(client, handoffId);
+  if (live) {
+    return {
+      handoffId,
+      ...live,
+      source: 'temporal',
+      ...(record ? { startedAt: record.startedAt, endedAt: record.endedAt } : {}),
+    };
+  }
+  return record ? { ...record, source: 'ledger' } : undefined;
 }

@@ -6,6 +6,8 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createLedgerActivities } from '../activities/ledger';
+import type { Ledger } from './ledger';
 import { wixTaskQueue } from '../workflows/customer-handoff';
 
 export interface HandoffWorkerOptions {
@@ -14,6 +16,8 @@ export interface HandoffWorkerOptions {
   /** The handoff workflows' task queue; Wix activities run on `<taskQueue>-wix`. */
   taskQueue: string;
   wix: ActivityDeps['wix'];
+  /** Where the workflow keeps each handoff's lasting record; its writes run on the handoff task queue. */
+  ledger: Pick<Ledger, 'record'>;
   /** Wix's limit, enforced by the server across all workers on the Wix task queue; undefined = no limit. */
   wixCallsPerMinute?: number;
   /** Tests pass a prebuilt bundle; production bundles `workflows/` at start. */
@@ -55,6 +59,7 @@ export class HandoffWorkers {
     const workflows = await Worker.create({
       ...common,
       taskQueue: options.taskQueue,
+      activities: createLedgerActivities({ ledger: options.ledger }),
       workflowBundle,
       ...(options.tuning?.maxCachedWorkflows !== undefined
         ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows }

@@ -12,12 +12,14 @@ import {
   loadDotEnv,
   localKeyFile,
   readEncryptionKeys,
+  readLedgerSettings,
   readTaskQueue,
   readWixSettings,
   type WixSettings,
 } from './config';
 import { startDevServer, type DevServer } from './dev-server';
 import { HandoffWorkers } from './handoff-worker';
+import { openLedger } from './ledger';
 import { createMetrics, instrumentWix } from './metrics';
 import { connectClient } from './temporal-connection';
 import { WixClient } from './wix/client/wix-client';
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
   }
   const webhookSecrets = list(env.HANDOFF_WEBHOOK_SECRET);
   const apiTokens = list(env.HANDOFF_API_TOKEN);
+  const ledgerSettings = readLedgerSettings(env, problems);
   if (problems.length) throw new ConfigError(problems);
 
   const stops: (() => Promise<void>)[] = [];
@@ -118,6 +121,10 @@ async function main(): Promise<void> {
       wix = new WixClient({ baseUrl: simulator.url, apiKey, accountId });
     }
 
+    // The handoff records: PostgreSQL when HANDOFF_DATABASE_URL is set, else the embedded PGlite in the data dir.
+    const ledger = await openLedger(ledgerSettings);
+    stops.push(() => ledger.close());
+
     const metrics = createMetrics();
     const taskQueue = readTaskQueue(env);
     const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
@@ -128,6 +135,7 @@ async function main(): Promise<void> {
       namespace,
       taskQueue,
       wix: instrumentWix(wix, metrics),
+      ledger,
       wixCallsPerMinute: live?.callsPerMinute ?? 200,
       dataConverter,
     });
@@ -141,6 +149,7 @@ async function main(): Promise<void> {
     stops.push(() => temporal.close());
     const api = buildApi({
       client: temporal.client,
+      ledger: ledger,
       namespace,
       taskQueue,
       webhookSecrets,

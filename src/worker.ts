@@ -1,7 +1,8 @@
 // `npm run worker`: a handoff worker against the Temporal cluster from envconfig and the live Wix API.
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { ConfigError, dataConverterFor, loadDotEnv, loadWorkerSettings } from './config';
+import { ConfigError, dataConverterFor, loadDotEnv, loadWorkerSettings, readLedgerSettings } from './config';
+import { openLedger } from './ledger';
 import { HandoffWorkers } from './handoff-worker';
 import { WixClient } from './wix/client/wix-client';
 
@@ -12,6 +13,16 @@ async function main(): Promise<void> {
     logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN'),
   });
   const settings = loadWorkerSettings();
+  const problems: string[] = [];
+  const ledgerSettings = readLedgerSettings(process.env, problems);
+  if (problems.length) throw new ConfigError(problems);
+  const ledger = await openLedger(ledgerSettings);
+  if (!ledgerSettings.databaseUrl) {
+    console.warn(
+      `WARNING: HANDOFF_DATABASE_URL is not set: handoff records go to the embedded ledger in ${ledgerSettings.dataDir}, ` +
+        'which only this process can use; set it to PostgreSQL when several workers run',
+    );
+  }
   const { connectionOptions, namespace } = loadClientConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
   const wix = new WixClient({
@@ -25,6 +36,7 @@ async function main(): Promise<void> {
     namespace,
     taskQueue: settings.taskQueue,
     wix,
+    ledger,
     wixCallsPerMinute: settings.wix.callsPerMinute,
     dataConverter: dataConverterFor(settings.encryptionKeys),
     tuning:
@@ -42,6 +54,7 @@ async function main(): Promise<void> {
     await workers.run();
   } finally {
     await connection.close();
+    await ledger.close();
   }
 }
 

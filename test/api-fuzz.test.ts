@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { buildApi } from '../src/api/server';
+import { testLedger } from './support/ledger';
 import { startDevServerEnv } from './support/temporal';
 
 const SITE = '5f0c8a2e-4b7d-4e0f-9a61-2b3c4d5e6f70';
@@ -26,6 +27,7 @@ beforeAll(async () => {
   env = await startDevServerEnv(false);
   api = buildApi({
     client: env.client,
+    ledger: await testLedger(),
     namespace: 'default',
     taskQueue: 'fuzz',
     webhookSecrets: [],

@@ -34,6 +34,7 @@ async function startApi(options: { webhookSecrets?: string[]; apiTokens?: string
   h = await createHarness(env);
   api = buildApi({
     client: env.client,
+    ledger: h.ledger,
     namespace: 'default',
     taskQueue: h.taskQueue,
     webhookSecrets: options.webhookSecrets ?? [],
@@ -293,6 +294,7 @@ test('the codec endpoint decodes payloads for the Temporal Web UI, for staff and
   const codec = TEST_DATA_CONVERTER.payloadCodecs![0];
   api = buildApi({
     client: env.client,
+    ledger: h.ledger,
     namespace: 'default',
     taskQueue: h.taskQueue,
     webhookSecrets: [],

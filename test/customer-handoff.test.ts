@@ -55,6 +55,19 @@ test('the customer accepts after the second reminder: 1 invite + 2 reminders, th
     expect(events(final, 'accepted')).toHaveLength(1);
     await maybeRecordHistory(handle, 'accepted-after-reminders');
 
+    // The lasting record: the ledger holds exactly what Temporal's audit holds, in order.
+    const record = await h.ledger.get(handle.workflowId);
+    expect(record).toMatchObject({ state: 'accepted', siteId: h.siteId, endedAt: expect.any(String) });
+    expect(
+      record!.audit.map(({ at, event, actor, detail }) => ({
+        at,
+        event,
+        actor,
+        ...(detail ? { detail } : {}),
+      })),
+    ).toEqual(final.audit);
+    expect(record!.invitees).toEqual(final.invitees);
+
     // Personal data and secrets never sit in Temporal history in clear.
     const history = Buffer.from(temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
     expect(history.includes(OWNER)).toBe(false);
@@ -233,6 +246,43 @@ test('a reminder held back by a 429 waits out the pause: one contributors check,
   const checksDuringPause = calls.slice(resends[0], resends[1]).filter((c) => /contributors/.test(c.path));
   expect(checksDuringPause.length).toBeLessThanOrEqual(1);
   expect(h.sim.emailCount(OWNER)).toBe(2);
+});
+
+test("Wix's Retry-After sets the pause: an invite refused with 429 and Retry-After: 150 goes out 150 s later", async () => {
+  h.sim.injectFault({ count: 1, route: 'bulk', status: 429, retryAfter: 150 });
+  const status = await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    await env.sleep('10 minutes');
+    return h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite after the pause');
+  });
+  const [delayed] = events(status, 'invite delayed');
+  const [sent] = events(status, 'invite sent');
+  const waitedMs = Date.parse(sent.at) - Date.parse(delayed.at);
+  // At least what Wix asked, not the default minute.
+  expect(waitedMs).toBeGreaterThanOrEqual(150_000);
+  expect(waitedMs).toBeLessThan(180_000);
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+});
+
+test('a revoke refused with 503 and Retry-After is retried by Temporal no sooner than Wix asked', async () => {
+  h.sim.injectFault({ count: 1, route: 'revoke', status: 503, retryAfter: 40 });
+  await h.withWorker(async () => {
+    const handle = await h.complete(projectEvent(h.siteId));
+    await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
+    const t0 = await env.currentTimeMs();
+    await handle.signal(revokeSignal, { reason: 'contract cancelled', actor: 'staff:ana' });
+    const final = await handle.result();
+    expect(final.state).toBe('revoked');
+    expect(Date.parse(final.audit.find((a) => a.event === 'invite revoked')!.at) - t0).toBeGreaterThanOrEqual(
+      40_000,
+    );
+  });
+  expect(
+    h.sim
+      .calls()
+      .filter((c) => c.path.endsWith('/revoke'))
+      .map((c) => c.status),
+  ).toEqual([503, 200]);
 });
 
 test('the same project-completed event three times starts one handoff and sends one invite', async () => {

@@ -12,6 +12,7 @@ import { WixClient } from '../src/wix/client/wix-client';
 import { WixSimulator } from '../src/wix/simulator/wix-simulator';
 import type { HandoffStatus } from '../workflows/handoff-types';
 import { TEST_DATA_CONVERTER, workflowBundle } from './support/temporal';
+import { testLedger } from './support/ledger';
 
 const SITE = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const OWNER = 'owner@customer.example';
@@ -37,6 +38,7 @@ test('a reminder timer set before a server restart fires after it', async () => 
         connection: native,
         taskQueue: 'restart-test',
         wix,
+        ledger: await testLedger(),
         workflowBundle: await workflowBundle(),
         dataConverter: TEST_DATA_CONVERTER,
         tuning: { shutdownGraceTime: '1 second' },

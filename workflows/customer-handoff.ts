@@ -24,6 +24,7 @@ import type {
 } from './handoff-types';
 import { Handoff, type CarriedHandoff } from './handoff';
 import { HANDOFF_STATE_ATTRIBUTE } from './search-attributes';
+import { LedgerSync } from './ledger-sync';
 import { WixSteps } from './wix-steps';
 
 export { wixTaskQueue } from './wix-steps';
@@ -51,6 +52,8 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
   const handoff = new Handoff(carried, indexed);
   // Decided once per run, at its start: a run begun on older code keeps that code's behaviour to its end.
   const wix = new WixSteps(handoff, { waitOutWixPause: patched('wait-out-wix-pause') });
+  const ledger = patched('ledger-writes') ? new LedgerSync(handoff, carried?.ledgerAcked) : undefined;
+  ledger?.start();
 
   // Handlers first, before any await, so no message is dropped.
   setHandler(projectCompletedSignal, (payload) => handoff.receive({ kind: 'project', payload }));
@@ -73,7 +76,9 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
       const { state } = handoff;
       if (workflowInfo().continueAsNewSuggested && (state === 'pending' || state === 'failed')) {
         await condition(allHandlersFinished);
-        if (!handoff.hasMessages) await continueAsNew<typeof customerHandoff>(handoff.carry());
+        await ledger?.flushed();
+        if (!handoff.hasMessages)
+          await continueAsNew<typeof customerHandoff>(handoff.carry(ledger?.acknowledged));
         continue;
       }
       switch (state) {
@@ -121,11 +126,14 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
       });
       handoff.record(reason ? 'cancelled; revoke refused' : 'cancelled; revoking', 'temporal', reason);
       while (!handoff.done && handoff.state === 'revoking') await wix.revokePending();
+      await ledger?.flushed();
     });
     throw err;
   }
   if (handoff.state === 'revoked' && patched('contributor-check-after-revoke')) await wix.checkAfterRevoke();
   // Let an in-flight revoke update see its answer before the workflow closes.
   await condition(allHandlersFinished);
+  // The record outlives the workflow: it closes only once the ledger has its end.
+  await ledger?.flushed();
   return handoff.status();
 }

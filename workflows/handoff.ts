@@ -40,6 +40,12 @@ export interface CarriedHandoff {
   machine: MachineState;
   audit: AuditEntry[];
   lastRefusal: HandoffStatus['lastRefusal'];
+  /** Audit entries ever recorded (the kept trail holds the latest 500): the ledger's sequence and version. */
+  auditCount?: number;
+  /** The ledger's acknowledged audit count, so the next run writes only what is new. */
+  ledgerAcked?: number;
+  startedAt?: string;
+  endedAt?: string | null;
   /** Carried by runs from before the machine kept them in its context. */
   lastPollAt?: number;
   reportedAccountIds?: string[];
@@ -80,7 +86,10 @@ function restore({ machine, lastPollAt, reportedAccountIds }: CarriedHandoff): H
 export class Handoff {
   private snapshot: HandoffSnapshot;
   private readonly audit: AuditEntry[];
+  private auditCount: number;
   private lastRefusal: HandoffStatus['lastRefusal'];
+  readonly startedAt: string;
+  private endedAt: string | null;
   private readonly alerts: string[] = [];
   private readonly inbox: Inbound[] = [];
   /** Answers for updates waiting on the lifecycle: the refusal reason, or null when taken. */
@@ -94,7 +103,27 @@ export class Handoff {
   ) {
     this.snapshot = carried ? restore(carried) : initialHandoff();
     this.audit = carried?.audit ?? [];
+    this.auditCount = carried?.auditCount ?? this.audit.length;
     this.lastRefusal = carried?.lastRefusal ?? null;
+    this.startedAt = carried?.startedAt ?? new Date().toISOString();
+    this.endedAt = carried?.endedAt ?? null;
+  }
+
+  /** Grows with every audit entry, and every change is audited: the ledger keeps the highest it was sent. */
+  get version(): number {
+    return this.auditCount;
+  }
+
+  /** Audit entries from absolute sequence number `seq` on, as far as the kept trail reaches. */
+  auditSince(seq: number): { seq: number; entry: AuditEntry }[] {
+    const first = this.auditCount - this.audit.length;
+    return this.audit
+      .slice(Math.max(0, seq - first))
+      .map((entry, n) => ({ seq: Math.max(seq, first) + n, entry }));
+  }
+
+  get ended(): string | null {
+    return this.endedAt;
   }
 
   get context(): HandoffContext {
@@ -109,8 +138,16 @@ export class Handoff {
     return this.snapshot.status === 'done';
   }
 
-  carry(): CarriedHandoff {
-    return { machine: saveHandoff(this.snapshot), audit: this.audit, lastRefusal: this.lastRefusal };
+  carry(ledgerAcked?: number): CarriedHandoff {
+    return {
+      machine: saveHandoff(this.snapshot),
+      audit: this.audit,
+      lastRefusal: this.lastRefusal,
+      auditCount: this.auditCount,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+      ...(ledgerAcked !== undefined ? { ledgerAcked } : {}),
+    };
   }
 
   // ---- Messages: handlers only queue; the lifecycle takes them between steps. ----
@@ -255,6 +292,7 @@ export class Handoff {
     this.snapshot = applyEvent(this.snapshot, event);
     const after = this.state;
     if (before !== after) {
+      if (this.done) this.endedAt = new Date().toISOString();
       this.record(`state: ${after}`, WORKFLOW_ACTOR);
       if (this.indexed) upsertSearchAttributes([{ key: HANDOFF_STATE_ATTRIBUTE, value: after }]);
     }
@@ -269,6 +307,7 @@ export class Handoff {
 
   record(event: string, actor: string, detail?: string): void {
     this.audit.push({ at: new Date().toISOString(), event, actor, ...(detail ? { detail } : {}) });
+    this.auditCount++;
     if (this.audit.length > MAX_AUDIT_ENTRIES) this.audit.splice(0, this.audit.length - MAX_AUDIT_ENTRIES);
   }
 

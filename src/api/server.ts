@@ -10,17 +10,16 @@ import {
   HandoffRequestRefused,
   InvalidHandoffRequest,
   completeProject,
-  getHandoffStatus,
   hasHandoffSearchAttribute,
-  listHandoffs,
   resendHandoff,
   retryHandoff,
   revokeHandoff,
-  toWorkflowId,
 } from '../handoff-client';
+import type { Ledger } from '../ledger';
 import type { HandoffMetrics } from '../metrics';
-import { HANDOFF_STATES, type HandoffState } from '../../workflows/handoff-types';
-import { WORKFLOW_TYPE } from '../../workflows/customer-handoff';
+import { HttpError } from './http-error';
+import { registerRecordRoutes } from './record-routes';
+import { HANDOFF_STATES } from '../../workflows/handoff-types';
 import { wixTaskQueue } from '../../workflows/wix-steps';
 import {
   REMOVE_CONTRIBUTOR_WORKFLOW,
@@ -39,6 +38,8 @@ export interface ApiOptions {
   /** Bearer tokens accepted on staff routes (several during a rotation); none = staff routes open. */
   apiTokens: string[];
   metrics?: HandoffMetrics;
+  /** The handoff records: reads of finished handoffs, lists, counts, export and erasure. */
+  ledger: Ledger;
   /** Payload codec served at /codec/encode and /codec/decode for the Temporal Web UI (staff only). */
   codec?: PayloadCodec;
   /** Web UI origins allowed to call the codec endpoint from the browser (a staff token is still needed). */
@@ -54,16 +55,6 @@ export interface ApiOptions {
 
 /** A project-completed event is small; anything bigger is a mistake or an attack. */
 const BODY_LIMIT_BYTES = 64 * 1024;
-
-class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
 
 function tokenMatches(tokens: string[], header: string | undefined): boolean {
   const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
@@ -165,27 +156,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       .send({ handoffId: workflowId, siteId: project.siteId, status: `/v1/handoffs/${workflowId}` });
   });
 
-  app.get('/v1/handoffs', { preHandler: staffOnly }, async (request) => {
-    const { state, limit } = request.query as { state?: string; limit?: string };
-    if (state !== undefined && !(HANDOFF_STATES as readonly string[]).includes(state)) {
-      throw new HttpError(400, `state must be one of ${HANDOFF_STATES.join(', ')}`);
-    }
-    const max = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(max) || max < 1 || max > 1000)
-      throw new HttpError(400, 'limit must be a whole number from 1 to 1000');
-    const handoffs = await listHandoffs(client, {
-      namespace: options.namespace,
-      state: state as HandoffState,
-      limit: max,
-    });
-    return { handoffs };
-  });
-
-  app.get('/v1/handoffs/:id', { preHandler: staffOnly }, async (request) => {
-    const workflowId = toWorkflowId((request.params as { id: string }).id);
-    const status = await getHandoffStatus(client, workflowId);
-    if (!status) throw new HandoffNotFound(workflowId);
-    return { handoffId: workflowId, ...status };
+  registerRecordRoutes(app, {
+    client,
+    namespace: options.namespace,
+    ledger: options.ledger,
+    staffOnly,
+    actorOf: (request) => actorOf(bodyOf(request).json, 'api'),
   });
 
   app.post('/v1/handoffs/:id/revoke', { preHandler: staffOnly }, async (request, reply) => {
@@ -268,33 +244,20 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       .send({ error: `No route ${request.method} ${request.url}; see the README for the API` }),
   );
 
-  if (options.metrics)
-    registerStateGauge(
-      options,
-      () => (searchAttribute ??= hasHandoffSearchAttribute(client, options.namespace)),
-    );
+  if (options.metrics) registerStateGauge(options);
   return app;
 }
 
-/** Handoffs by state, counted from Temporal visibility at scrape time (running ones only without the attribute). */
-function registerStateGauge(options: ApiOptions, indexed: () => Promise<boolean>): void {
-  const base = `WorkflowType = '${WORKFLOW_TYPE}'`;
+/** Handoffs by state, counted in the ledger at scrape time: one SQL query, finished handoffs included. */
+function registerStateGauge(options: ApiOptions): void {
   new Gauge({
     name: 'handoff_handoffs',
-    help: 'Handoffs by state (from Temporal visibility)',
+    help: 'Handoffs by state (from the ledger)',
     labelNames: ['state'] as const,
     registers: [options.metrics!.registry],
     async collect() {
-      this.reset();
-      if (await indexed()) {
-        for (const state of HANDOFF_STATES) {
-          const { count } = await options.client.workflow.count(`${base} AND HandoffState = '${state}'`);
-          this.set({ state }, count);
-        }
-      } else {
-        const { count } = await options.client.workflow.count(`${base} AND ExecutionStatus = 'Running'`);
-        this.set({ state: 'running' }, count);
-      }
+      const counts = await options.ledger.countByState();
+      for (const state of HANDOFF_STATES) this.set({ state }, counts[state] ?? 0);
     },
   });
 }

@@ -12,9 +12,11 @@ import {
   listHandoffs,
   resendHandoff,
   retryHandoff,
+  readHandoff,
   revokeHandoff,
   toWorkflowId,
 } from '../handoff-client';
+import type { Ledger } from '../ledger';
 import { HANDOFF_STATES, type HandoffState } from '../../workflows/handoff-types';
 import { EXIT_CODES_HELP, UsageError } from './errors';
 import { renderList, renderStatus } from './format';
@@ -28,6 +30,8 @@ export interface CliContext {
   width: number;
   /** Connects on first use; the caller closes it after the command. */
   temporal: () => Promise<{ client: Client; namespace: string }>;
+  /** The handoff records (HANDOFF_DATABASE_URL), undefined when not configured. */
+  ledger: () => Promise<Ledger | undefined>;
 }
 
 function defaultActor(): string {
@@ -62,6 +66,16 @@ async function runSelfStarting(ctx: CliContext, moduleName: string, what: string
   }
   ctx.err(`site-handoff: starting ${what}\n`);
   await import(modulePath);
+}
+
+/** Without the ledger, every handoff Temporal still holds is asked for its status. */
+async function listFromTemporal(ctx: CliContext, opts: { state?: HandoffState; limit: number }) {
+  const { client, namespace } = await ctx.temporal();
+  const taskQueue = readTaskQueue(process.env);
+  if (!(await hasWorker(client, namespace, taskQueue))) {
+    throw new NoWorker(taskQueue, 'list asks every handoff for its status, and only a worker can answer');
+  }
+  return listHandoffs(client, { namespace, state: opts.state, limit: opts.limit });
 }
 
 export function buildProgram(ctx: CliContext): Command {
@@ -163,8 +177,14 @@ export function buildProgram(ctx: CliContext): Command {
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const workflowId = toWorkflowId(id);
       const { client, namespace } = await ctx.temporal();
-      await requireWorker(client, namespace, workflowId, 'only a worker can answer the status query');
-      const status = await getHandoffStatus(client, workflowId);
+      const ledger = await ctx.ledger();
+      // A finished handoff answers from its record, which needs no worker and outlives Temporal's retention.
+      const record = ledger ? await ledger.get(workflowId) : undefined;
+      if (!record?.endedAt)
+        await requireWorker(client, namespace, workflowId, 'only a worker can answer the status query');
+      const status = ledger
+        ? await readHandoff(client, ledger, workflowId)
+        : await getHandoffStatus(client, workflowId);
       if (!status) throw new HandoffNotFound(workflowId);
       if (isJson(cmd)) return printJson(status);
       print(renderStatus(workflowId, status, ctx.width));
@@ -176,12 +196,23 @@ export function buildProgram(ctx: CliContext): Command {
     .addOption(new Option('--state <state>', 'only handoffs in this state').choices(HANDOFF_STATES))
     .option('--limit <n>', 'at most this many', wholeNumber(1), 50)
     .action(async (opts: { state?: HandoffState; limit: number }, cmd: Command) => {
-      const { client, namespace } = await ctx.temporal();
-      const taskQueue = readTaskQueue(process.env);
-      if (!(await hasWorker(client, namespace, taskQueue))) {
-        throw new NoWorker(taskQueue, 'list asks every handoff for its status, and only a worker can answer');
-      }
-      const summaries = await listHandoffs(client, { namespace, state: opts.state, limit: opts.limit });
+      const ledger = await ctx.ledger();
+      const summaries = ledger
+        ? (
+            await ledger.list({
+              sort: 'started',
+              limit: Math.min(opts.limit, 500),
+              ...(opts.state ? { state: opts.state } : {}),
+            })
+          ).items.map((s) => ({
+            workflowId: s.handoffId,
+            state: s.state,
+            siteId: s.siteId,
+            projectId: s.projectId,
+            customers: s.inviteeEmails,
+            running: s.endedAt === null,
+          }))
+        : await listFromTemporal(ctx, opts);
       if (isJson(cmd)) return printJson(summaries);
       if (!summaries.length) {
         return print(opts.state ? `No handoffs in state ${opts.state}.` : 'No handoffs yet.');

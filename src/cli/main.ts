@@ -3,6 +3,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { Client } from '@temporalio/client';
 import { loadDotEnv, readEncryptionKeys } from '../config';
 import { connectClient } from '../temporal-connection';
+import { openLedger, type Ledger } from '../ledger';
 import { buildProgram } from './commands';
 import { TemporalUnreachable, UsageError, isCredentialsError, reportError } from './errors';
 
@@ -67,12 +68,14 @@ function outputWidth(): number {
 /** Runs one command line (the arguments after the program name) and returns its exit code. */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   let connection: Promise<{ client: Client; namespace: string; close: () => Promise<void> }> | undefined;
+  let ledger: Promise<Ledger | undefined> | undefined;
   const program = buildProgram({
     out: io.out,
     err: io.err,
     stdin: io.stdin ?? process.stdin,
     width: outputWidth(),
     temporal: () => (connection ??= connect()),
+    ledger: () => (ledger ??= openCliLedger()),
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -80,6 +83,11 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   } catch (err) {
     return reportError(err, io, Boolean(process.env.SITE_HANDOFF_DEBUG));
   } finally {
+    if (ledger)
+      await ledger.then(
+        (l) => l?.close(),
+        () => undefined,
+      );
     if (connection) {
       await connection.then(
         (c) => c.close(),
@@ -87,6 +95,15 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       );
     }
   }
+}
+
+/**
+ * The ledger, when HANDOFF_DATABASE_URL names the shared PostgreSQL; the embedded PGlite belongs to the one
+ * process running it (`npm start`), so without the URL the CLI reads Temporal only.
+ */
+async function openCliLedger(): Promise<Ledger | undefined> {
+  const url = process.env.HANDOFF_DATABASE_URL?.trim();
+  return url ? openLedger({ databaseUrl: url, poolSize: 1 }) : undefined;
 }
 
 /** `node bin/site-handoff.js …` and `ts-node src/cli/main.ts …`. */

@@ -9,6 +9,7 @@ import { customerHandoff, statusQuery } from '../../workflows/customer-handoff';
 import { FINAL_STATES, type HandoffStatus } from '../../workflows/handoff-types';
 import { createHarness, projectEvent, type Harness } from '../support/handoff-harness';
 import { TEST_DATA_CONVERTER, startDevServerEnv, workflowBundle } from '../support/temporal';
+import { testLedger } from '../support/ledger';
 import { peakInWindow, tally } from './window-peak';
 
 const N = 40;
@@ -52,6 +53,7 @@ test(`${N} handoffs survive 30% random Wix faults without a second invite, withi
     connection: env.nativeConnection,
     taskQueue: harness.taskQueue,
     wix: harness.wix,
+    ledger: await testLedger(),
     wixCallsPerMinute: CALLS_PER_MINUTE,
     workflowBundle: await workflowBundle(),
     dataConverter: TEST_DATA_CONVERTER,

@@ -7,12 +7,16 @@ import { WixClient } from '../../src/wix/client/wix-client';
 import { WixSimulator, type WixSimulatorOptions } from '../../src/wix/simulator/wix-simulator';
 import { customerHandoff, statusQuery } from '../../workflows/customer-handoff';
 import type { HandoffStatus } from '../../workflows/handoff-types';
+import type { Ledger } from '../../src/ledger';
+import { testLedger } from './ledger';
 import { TEST_DATA_CONVERTER, workflowBundle } from './temporal';
 
 export const ADMIN_ROLE = 'Admin (Co-Owner)';
 
 export interface Harness {
   sim: WixSimulator;
+  /** The handoff records the workflow writes (PGlite in memory, shared by the test file). */
+  ledger: Ledger;
   siteId: string;
   accountId: string;
   apiKey: string;
@@ -42,6 +46,7 @@ export async function createHarness(
   simulatorOptions: WixSimulatorOptions = {},
 ): Promise<Harness> {
   const bundle = await workflowBundle();
+  const ledger = await testLedger();
   // The simulator's clock follows the Temporal server's, so invite expiry moves with skipped time.
   const sim = await WixSimulator.start({
     clock: () => env.currentTimeMs(),
@@ -57,6 +62,7 @@ export async function createHarness(
 
   const harness: Harness = {
     sim,
+    ledger,
     siteId,
     accountId,
     apiKey,
@@ -67,6 +73,7 @@ export async function createHarness(
         connection: env.nativeConnection,
         taskQueue,
         wix: client,
+        ledger,
         workflowBundle: bundle,
         dataConverter: TEST_DATA_CONVERTER,
         // Without a cache every task also replays the whole history, which checks determinism as it goes.

@@ -1,6 +1,8 @@
 // The real worker entry point (`src/worker.ts`, what `npm run worker` runs) as a child process, configured only
 // through its environment, so tests can kill it with SIGKILL like a crashed machine.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Harness } from './handoff-harness';
 import { TEST_ENCRYPTION_KEYS_ENV } from './temporal';
@@ -29,6 +31,8 @@ export function startWorkerProcess(
       WIX_ACCOUNT_ID: h.accountId,
       WIX_TIMEOUT_MS: '600000',
       HANDOFF_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS_ENV,
+      // Each process its own embedded ledger, unless the test gives a PostgreSQL URL.
+      HANDOFF_LEDGER_DIR: mkdtempSync(path.join(tmpdir(), 'handoff-ledger-')),
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
