@@ -337,6 +337,24 @@ test('the codec endpoint decodes payloads for the Temporal Web UI, for staff and
   expect((await call('POST', '/codec/decode', body, { origin: 'https://evil.example' })).status).toBe(403);
   const wrongToken = { origin: 'http://127.0.0.1:18233', authorization: 'Bearer nope' };
   expect((await call('POST', '/codec/decode', body, wrongToken)).status).toBe(401);
+
+  // Unlike the staff routes, the codec is not open when HANDOFF_API_TOKEN is unset.
+  await api.close();
+  api = buildApi({
+    client: env.client,
+    ledger: h.ledger,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    webhookSecrets: [],
+    apiTokens: [],
+    codec,
+    codecLocalOrigins: ['http://127.0.0.1:18233'],
+  });
+  await api.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+  expect((await call('POST', '/codec/decode', body)).status).toBe(401);
+  expect((await call('POST', '/codec/decode', body, { origin: 'https://evil.example' })).status).toBe(403);
+  expect((await call('POST', '/codec/decode', body, { origin: 'http://127.0.0.1:18233' })).status).toBe(200);
 });
 
 test('staff remove a contributor reported after a revoke; unknown accounts and bad ids are refused', async () => {

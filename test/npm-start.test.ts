@@ -9,6 +9,8 @@ const SITE = '0f8fad5b-d9cb-469f-a165-70867728950e';
 // Ports away from the defaults, so a developer's own `npm start` is not disturbed.
 const PORTS = { api: 18080, temporal: 17233, ui: 18233, wix: 18787 };
 const UI_ORIGIN = `http://127.0.0.1:${PORTS.ui}`;
+// A staff token configured, as the README asks for: the embedded UI must still decode without one.
+const STAFF = { authorization: 'Bearer staff-token-1' };
 
 type JsonPayload = { metadata: Record<string, string>; data: string };
 
@@ -39,9 +41,9 @@ test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTE
     TEMPORAL_UI_PORT: String(PORTS.ui),
     WIX_SIMULATOR_PORT: String(PORTS.wix),
     HANDOFF_DATA_DIR: dataDir,
+    HANDOFF_API_TOKEN: 'staff-token-1',
   };
-  for (const name of ['TEMPORAL_ADDRESS', 'WIX_API_KEY', 'HANDOFF_API_TOKEN', 'HANDOFF_WEBHOOK_SECRET'])
-    delete env[name];
+  for (const name of ['TEMPORAL_ADDRESS', 'WIX_API_KEY', 'HANDOFF_WEBHOOK_SECRET']) delete env[name];
   const child = spawn('npm', ['start'], { cwd: path.resolve(__dirname, '..'), env, detached: true });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -72,7 +74,7 @@ test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTE
     expect(started.status).toBe(202);
     let state = '';
     while (state !== 'pending' && Date.now() < deadline) {
-      const status = await fetch(`${api}/v1/handoffs/${SITE}`);
+      const status = await fetch(`${api}/v1/handoffs/${SITE}`, { headers: STAFF });
       state = status.ok ? ((await status.json()) as { state: string }).state : '';
     }
     expect(state).toBe('pending');
@@ -118,9 +120,12 @@ test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTE
     expect((await decode({ origin: `http://localhost:${PORTS.ui}` })).status).toBe(200);
     expect([401, 403]).toContain((await decode({ origin: 'https://evil.example' })).status);
     expect([401, 403]).toContain((await decode({})).status);
+    expect((await decode({ authorization: 'Bearer not-the-token' })).status).toBe(401);
+    // The Temporal CLI's case: a staff token, no Origin.
+    expect((await decode(STAFF)).status).toBe(200);
 
     // Staff remove a contributor: the API asks the workers, which call the sandbox Wix.
-    const { invitees } = (await (await fetch(`${api}/v1/handoffs/${SITE}`)).json()) as {
+    const { invitees } = (await (await fetch(`${api}/v1/handoffs/${SITE}`, { headers: STAFF })).json()) as {
       invitees: { inviteId: string }[];
     };
     const sim = `http://127.0.0.1:${PORTS.wix}/_simulator`;
@@ -135,6 +140,7 @@ test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTE
     expect(await contributors()).toContain(accountId);
     const removed = await fetch(`${api}/v1/sites/${SITE}/contributors/${accountId}/remove`, {
       method: 'POST',
+      headers: STAFF,
     });
     expect(removed.status).toBe(200);
     expect(await contributors()).not.toContain(accountId);
