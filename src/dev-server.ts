@@ -4,7 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { temporalBinaryPath } from './temporal-binaries';
+
+/** How long the embedded server keeps a closed handoff's workflow. */
+export const RETENTION_DAYS = 30;
 
 export interface DevServer {
   address: string;
@@ -80,6 +84,11 @@ export async function startDevServer(options: {
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       await connection.workflowService.getSystemInfo({});
+      // start-dev keeps closed workflows a day; the UI should show a month (the ledger keeps them for good).
+      await connection.workflowService.updateNamespace({
+        namespace: options.namespace,
+        config: { workflowExecutionRetentionTtl: msToTs(`${RETENTION_DAYS} days`) },
+      });
       await connection.close();
       break;
     } catch {

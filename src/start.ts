@@ -17,7 +17,7 @@ import {
   readWixSettings,
   type WixSettings,
 } from './config';
-import { startDevServer, type DevServer } from './dev-server';
+import { RETENTION_DAYS, startDevServer, type DevServer } from './dev-server';
 import { HandoffWorkers } from './handoff-worker';
 import { openLedger } from './ledger';
 import { createMetrics, instrumentWix } from './metrics';
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
       `  HTTP API      ${apiUrl}   (POST /v1/events/project-completed, GET /v1/handoffs/:id)`,
       `  Temporal      ${env.TEMPORAL_ADDRESS ?? 'localhost:7233'}, namespace "${namespace}", task queue "${taskQueue}"`,
       devServer
-        ? `  Temporal UI   ${devServer.uiUrl}   (embedded dev server, data in ${env.HANDOFF_DATA_DIR || '.data'}/)`
+        ? `  Temporal UI   ${devServer.uiUrl}   (embedded dev server, data in ${env.HANDOFF_DATA_DIR || '.data'}/, closed workflows kept ${RETENTION_DAYS} days)`
         : '',
       codec
         ? `  Codec         ${apiUrl}/codec   (decodes payloads for the Temporal UI and \`temporal --codec-endpoint\`)`

@@ -58,6 +58,11 @@ test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTE
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(output).toMatch(/SANDBOX/);
+    expect(output).toContain('closed workflows kept 30 days');
+    const retention = await Connection.connect({ address: `127.0.0.1:${PORTS.temporal}` });
+    const { config } = await retention.workflowService.describeNamespace({ namespace: 'default' });
+    expect(Number(config?.workflowExecutionRetentionTtl?.seconds)).toBe(30 * 86_400);
+    await retention.close();
     expect(output).toContain(`http://127.0.0.1:${PORTS.ui}`);
 
     const api = `http://127.0.0.1:${PORTS.api}`;

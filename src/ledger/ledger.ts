@@ -8,14 +8,18 @@ import {
   type Selectable,
   type SqlBool,
 } from 'kysely';
-import type { AuditEntry, HandoffState, InviteeStatus } from '../../workflows/handoff-types';
+import {
+  FINAL_STATES,
+  HANDOFF_STATES,
+  type AuditEntry,
+  type HandoffState,
+  type InviteeStatus,
+} from '../../workflows/handoff-types';
 import { connectLedger, type LedgerConnection, type LedgerConnectionOptions } from './connect';
 import { ErasureRefused, InvalidLedgerInput } from './errors';
 import { migrateLedgerToLatest } from './migrations';
 import type { HandoffsTable, LedgerDatabase, StoredStatus } from './schema';
 import {
-  ENDED_STATES,
-  LEDGER_STATES,
   type ErasureResult,
   type LedgerAuditEntry,
   type LedgerAuditRecord,
@@ -123,7 +127,7 @@ export class Ledger {
           started_at: write.startedAt,
           ended_at: write.endedAt,
           last_activity_at: lastActivity,
-          outcome: (ENDED_STATES as readonly string[]).includes(status.state) ? status.state : null,
+          outcome: (FINAL_STATES as readonly string[]).includes(status.state) ? status.state : null,
           accepted_by: accepted.length ? accepted.join(', ') : null,
           revoked_by: revokedBy,
           failure: status.failure,
@@ -310,7 +314,7 @@ export class Ledger {
       .where((eb) => eb.and(filterConditions(eb, filter)))
       .groupBy('state')
       .execute();
-    const counts = Object.fromEntries(LEDGER_STATES.map((s) => [s, 0])) as Record<HandoffState, number>;
+    const counts = Object.fromEntries(HANDOFF_STATES.map((s) => [s, 0])) as Record<HandoffState, number>;
     for (const row of rows) counts[row.state as HandoffState] = Number(row.n);
     return counts;
   }
@@ -392,7 +396,7 @@ export class Ledger {
         ).rows;
 
       const affected = await holding();
-      const running = affected.filter((h) => !(ENDED_STATES as readonly string[]).includes(h.state));
+      const running = affected.filter((h) => !(FINAL_STATES as readonly string[]).includes(h.state));
       if (running.length) throw new ErasureRefused(running.map((h) => h.handoff_id));
 
       const result: ErasureResult = { handoffs: affected.length, invitees: 0, auditEntries: 0 };
@@ -583,7 +587,7 @@ function checkWrite(write: LedgerWrite): void {
   if (typeof write.runId !== 'string' || !write.runId) fail('runId is required');
   if (!Number.isSafeInteger(write.version) || write.version < 0)
     fail('version must be a non-negative integer');
-  if (!(LEDGER_STATES as readonly string[]).includes(write.status?.state)) fail('status.state is unknown');
+  if (!(HANDOFF_STATES as readonly string[]).includes(write.status?.state)) fail('status.state is unknown');
   if (!Array.isArray(write.status.invitees)) fail('status.invitees must be a list');
   if (Number.isNaN(Date.parse(write.startedAt))) fail('startedAt must be an ISO time');
   if (write.endedAt !== null && Number.isNaN(Date.parse(write.endedAt)))

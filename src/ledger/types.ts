@@ -4,25 +4,6 @@ import type { StoredStatus } from './schema';
 
 export type { StoredStatus };
 
-/** Every state, in the workflow's order; checked against HANDOFF_STATES by the ledger test. */
-export const LEDGER_STATES = [
-  'awaitingProject',
-  'inviting',
-  'pending',
-  'revoking',
-  'accepted',
-  'revoked',
-  'expired',
-  'failed',
-] as const satisfies readonly HandoffState[];
-
-// Compile-time guard: a state added to the workflow and missing here fails the build.
-type MissingState = Exclude<HandoffState, (typeof LEDGER_STATES)[number]>;
-export const LEDGER_STATES_COMPLETE: [MissingState] extends [never] ? true : never = true;
-
-/** States in which a handoff has ended; checked against FINAL_STATES by the ledger test. */
-export const ENDED_STATES = ['accepted', 'revoked', 'expired'] as const satisfies readonly HandoffState[];
-
 export interface LedgerAuditWrite {
   /** Absolute per handoff: (handoffId, seq) is the idempotency key. */
   seq: number;

@@ -14,6 +14,9 @@ export interface TestPostgres {
   port: number;
   /** The temp dir holding the data directory, the socket and the server log. */
   dir: string;
+  /** Stops the server as an outage would, keeping its data; `resume` starts it again on the same port. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -100,11 +103,18 @@ export async function startPostgres(): Promise<TestPostgres> {
         url: `postgres://postgres@127.0.0.1:${port}/postgres`,
         port,
         dir,
+        pause: async () => {
+          await pg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        },
+        resume: async () => {
+          await pg('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', settings, 'start']);
+        },
         stop: async () => {
           if (stopped) return;
           stopped = true;
           try {
-            await pg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+            // Already down when a test paused it and failed before resuming.
+            await pg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
           } finally {
             rmSync(dir, { recursive: true, force: true });
           }

@@ -1,0 +1,76 @@
+// The ledger's PostgreSQL is down while handoffs start: every handoff still invites, and every record arrives,
+// exactly as Temporal's audit has it, once the database is back. The long version is in test/reliability/.
+import type { ChildProcess } from 'node:child_process';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { sql } from 'kysely';
+import { HandoffWorkers } from '../src/handoff-worker';
+import { openLedger } from '../src/ledger';
+import { createHarness, projectEvent } from './support/handoff-harness';
+import { ledgerOutage } from './support/ledger-outage';
+import { startPostgres } from './support/postgres';
+import { TEST_DATA_CONVERTER, startDevServerEnv, workflowBundle } from './support/temporal';
+import { startWorkerProcess, until } from './support/worker-process';
+
+const OWNER = 'owner@customer.example';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startDevServerEnv();
+  await workflowBundle();
+}, 120_000);
+afterAll(() => env?.teardown());
+
+test('10 handoffs with the ledger database down for 10 s: all invited meanwhile, all recorded after', async () => {
+  const result = await ledgerOutage(env, { handoffs: 10, outageMs: 10_000 });
+  expect(result.mismatches).toEqual([]);
+  // Invited while the database was down: the ledger never holds a handoff up.
+  expect(result.pendingWhileDownSeconds).toBeLessThan(10);
+}, 300_000);
+
+test('a worker SIGKILLed after Bulk Invite, before its ledger write: the next worker writes the record once', async () => {
+  const pg = await startPostgres();
+  const ledger = await openLedger({ databaseUrl: pg.url, poolSize: 2 });
+  const h = await createHarness(env);
+  let child: ChildProcess | undefined;
+  try {
+    const worker = startWorkerProcess(env.address, h, { HANDOFF_DATABASE_URL: pg.url });
+    child = worker.process;
+    // The worker migrates the ledger at start; the outage begins once it polls.
+    await until(() => worker.output().includes('site-handoff worker:'), 'the worker to start', 90_000);
+    await pg.pause();
+    const handle = await h.complete(projectEvent(h.siteId));
+    // Wix has sent the invite; the record cannot be written while the database is down.
+    await until(() => h.sim.emailCount(OWNER) === 1, 'the invite email', 90_000);
+    child.kill('SIGKILL');
+    await pg.resume();
+    const workers = await HandoffWorkers.create({
+      connection: env.nativeConnection,
+      taskQueue: h.taskQueue,
+      wix: h.wix,
+      ledger,
+      workflowBundle: await workflowBundle(),
+      dataConverter: TEST_DATA_CONVERTER,
+      tuning: { shutdownGraceTime: '1 second' },
+    });
+    await workers.runUntil(async () => {
+      const live = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the pending handoff');
+      const deadline = Date.now() + 120_000;
+      let record = await ledger.get(handle.workflowId);
+      while ((record?.audit.length ?? 0) < live.audit.length && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        record = await ledger.get(handle.workflowId);
+      }
+      expect(record?.audit.map((a) => a.event)).toEqual(live.audit.map((a) => a.event));
+      const { rows } = await sql<{
+        n: string;
+      }>`select count(*) as n from handoff_audit where handoff_id = ${handle.workflowId}`.execute(ledger.db);
+      expect(Number(rows[0].n)).toBe(live.audit.length);
+    });
+    expect(h.sim.emailCount(OWNER)).toBe(1);
+  } finally {
+    child?.kill('SIGKILL');
+    await h.close();
+    await ledger.close();
+    await pg.stop();
+  }
+}, 300_000);
