@@ -936,7 +936,6 @@ describe.each([postgresBackend(), pgliteBackend()])('ledger on $name', (backend)
       await expect(l.erase('not an address', { actor: 'staff' })).rejects.toThrow(InvalidLedgerInput);
     });
   });
-
 });
 
 // `openLedger({ dataDir })` creates PGlite itself, so it runs where Node loads modules: in child processes,
