@@ -2,6 +2,7 @@
 // Every test checks what an agency would: the emails the customer got and the handoff's status.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
+import { sql } from 'kysely';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WixClient } from '../src/wix/client/wix-client';
 import { HandoffAlreadyFinished, InvalidHandoffRequest } from '../src/handoff-client';
@@ -352,6 +353,14 @@ test('the worker restarted between reminders: the schedule goes on, nothing is s
   expect(final.state).toBe('accepted');
   expect(h.sim.emailCount(OWNER)).toBe(3);
   expect(h.sim.outbox().map((m) => m.kind)).toEqual(['invite', 'resend', 'resend']);
+  // The first worker ran without a cache (every task replayed the history) and a new one replayed it again:
+  // the ledger still holds each audit entry once, in order.
+  const record = await h.ledger.get(handle.workflowId);
+  const { rows } = await sql<{
+    n: string;
+  }>`select count(*) as n from handoff_audit where handoff_id = ${handle.workflowId}`.execute(h.ledger.db);
+  expect(Number(rows[0].n)).toBe(final.audit.length);
+  expect(record!.audit.map((a) => a.event)).toEqual(final.audit.map((a) => a.event));
 });
 
 test('a permanent Wix error makes the handoff failed; after the fix a staff retry invites', async () => {
