@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import {
   NativeConnection,
   Runtime,
@@ -7,6 +8,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createLedgerActivities } from '../activities/ledger';
+import { createReconcileActivities } from '../activities/reconcile';
 import type { Ledger } from './ledger';
 import { wixTaskQueue } from '../workflows/customer-handoff';
 
@@ -17,7 +19,9 @@ export interface HandoffWorkerOptions {
   taskQueue: string;
   wix: ActivityDeps['wix'];
   /** Where the workflow keeps each handoff's lasting record; its writes run on the handoff task queue. */
-  ledger: Pick<Ledger, 'record'>;
+  ledger: Pick<Ledger, 'record' | 'get'>;
+  /** Given, this worker also runs the ledger reconcile job, which reads Temporal through this client. */
+  reconcileClient?: Client;
   /** Wix's limit, enforced by the server across all workers on the Wix task queue; undefined = no limit. */
   wixCallsPerMinute?: number;
   /** Tests pass a prebuilt bundle; production bundles `workflows/` at start. */
@@ -59,7 +63,12 @@ export class HandoffWorkers {
     const workflows = await Worker.create({
       ...common,
       taskQueue: options.taskQueue,
-      activities: createLedgerActivities({ ledger: options.ledger }),
+      activities: {
+        ...createLedgerActivities({ ledger: options.ledger }),
+        ...(options.reconcileClient
+          ? createReconcileActivities({ client: options.reconcileClient, ledger: options.ledger })
+          : {}),
+      },
       workflowBundle,
       ...(options.tuning?.maxCachedWorkflows !== undefined
         ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows }

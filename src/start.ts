@@ -21,6 +21,7 @@ import { RETENTION_DAYS, startDevServer, type DevServer } from './dev-server';
 import { HandoffWorkers } from './handoff-worker';
 import { openLedger } from './ledger';
 import { createMetrics, instrumentWix } from './metrics';
+import { ensureReconcileSchedule } from './ledger-reconcile-schedule';
 import { connectClient } from './temporal-connection';
 import { WixClient } from './wix/client/wix-client';
 import { WixSimulator } from './wix/simulator/wix-simulator';
@@ -130,23 +131,26 @@ async function main(): Promise<void> {
     const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
     const nativeConnection = await NativeConnection.connect(connectionOptions);
     stops.push(() => nativeConnection.close());
+    const temporal = await connectClient(dataConverter);
+    stops.push(() => temporal.close());
     const workers = await HandoffWorkers.create({
       connection: nativeConnection,
       namespace,
       taskQueue,
       wix: instrumentWix(wix, metrics),
       ledger,
+      reconcileClient: temporal.client,
       wixCallsPerMinute: live?.callsPerMinute ?? 200,
       dataConverter,
     });
     const running = workers.run();
+    // Fills the ledger from Temporal hourly: handoffs begun before it existed, writes that went missing.
+    await ensureReconcileSchedule(temporal.client, { taskQueue });
     stops.push(async () => {
       workers.shutdown();
       await running;
     });
 
-    const temporal = await connectClient(dataConverter);
-    stops.push(() => temporal.close());
     const api = buildApi({
       client: temporal.client,
       ledger: ledger,

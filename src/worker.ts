@@ -3,6 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@tempor
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { ConfigError, dataConverterFor, loadDotEnv, loadWorkerSettings, readLedgerSettings } from './config';
 import { openLedger } from './ledger';
+import { connectClient } from './temporal-connection';
 import { HandoffWorkers } from './handoff-worker';
 import { WixClient } from './wix/client/wix-client';
 
@@ -31,8 +32,11 @@ async function main(): Promise<void> {
     accountId: settings.wix.accountId,
     timeoutMs: settings.wix.timeoutMs,
   });
+  // Every worker on the queue can run the ledger reconcile job the schedule starts.
+  const temporal = await connectClient(dataConverterFor(settings.encryptionKeys));
   const workers = await HandoffWorkers.create({
     connection,
+    reconcileClient: temporal.client,
     namespace,
     taskQueue: settings.taskQueue,
     wix,
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
   try {
     await workers.run();
   } finally {
+    await temporal.close();
     await connection.close();
     await ledger.close();
   }

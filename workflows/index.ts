@@ -1,2 +1,3 @@
 export { customerHandoff } from './customer-handoff';
 export { removeContributor } from './remove-contributor';
+export { reconcileLedger } from './reconcile-ledger';
