@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { HandoffWorkers } from '../src/handoff-worker';
 import { openLedger, type Ledger } from '../src/ledger';
 import { ensureReconcileSchedule } from '../src/ledger-reconcile-schedule';
+import type { customerHandoff } from '../workflows/customer-handoff';
 import { RECONCILE_SCHEDULE_ID, reconcileLedger } from '../workflows/reconcile-ledger';
 import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
 import { TEST_DATA_CONVERTER, startDevServerEnv, workflowBundle } from './support/temporal';
@@ -53,7 +54,9 @@ test('a finished and a running handoff missing from the ledger are filled; the s
       });
     const first = await run(1);
     expect(first).toMatchObject({ written: 2 });
-    const finished = await env.client.workflow.getHandle(`handoff-${h.siteId}`).result();
+    const finished = await env.client.workflow
+      .getHandle<typeof customerHandoff>(`handoff-${h.siteId}`)
+      .result();
     const filled = await empty.get(`handoff-${h.siteId}`);
     expect(filled).toMatchObject({ state: 'accepted', endedAt: expect.any(String) });
     expect(filled!.audit).toEqual(finished.audit);
