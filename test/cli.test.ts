@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { runCli } from '../src/cli/main';
 import type { HandoffStatus } from '../workflows/handoff-types';
+import { openLedger } from '../src/ledger';
+import { startPostgres } from './support/postgres';
 import { TEST_ENCRYPTION_KEYS_ENV, startDevServerEnv, workflowBundle } from './support/temporal';
 import { ADMIN_ROLE, createHarness, type Harness } from './support/handoff-harness';
 
@@ -335,3 +337,37 @@ test('without a worker: complete warns, and queries and updates fail fast with e
   }
   expect(h.sim.emailCount(OWNER)).toBe(0);
 });
+
+test('with HANDOFF_DATABASE_URL, status and list answer a finished handoff from the ledger, its execution deleted', async () => {
+  const h = await harness();
+  const pg = await startPostgres();
+  const ledger = await openLedger({ databaseUrl: pg.url, poolSize: 2 });
+  try {
+    const id = `handoff-${h.siteId}`;
+    await h.withWorker(
+      async () => {
+        expect((await cli(...completeArgs(h, '--poll', '1s'))).code).toBe(0);
+        const pending = await untilState(id, 'pending');
+        h.sim.acceptInvite(pending.invitees[0].inviteId!);
+        await env.client.workflow.getHandle(id).result();
+      },
+      { ledger: ledger },
+    );
+    const { runId } = await env.client.workflow.getHandle(id).describe();
+    await env.client.workflowService.deleteWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: id, runId },
+    });
+    process.env.HANDOFF_DATABASE_URL = pg.url;
+    const status = await cli('status', id, '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.out)).toMatchObject({ state: 'accepted', source: 'ledger' });
+    const list = await cli('list', '--state', 'accepted', '--json');
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.out)).toEqual([expect.objectContaining({ workflowId: id, state: 'accepted' })]);
+  } finally {
+    delete process.env.HANDOFF_DATABASE_URL;
+    await ledger.close();
+    await pg.stop();
+  }
+}, 180_000);

@@ -3,12 +3,11 @@
 import type { ChildProcess } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
-import { HandoffWorkers } from '../src/handoff-worker';
 import { openLedger } from '../src/ledger';
 import { createHarness, projectEvent } from './support/handoff-harness';
 import { ledgerOutage } from './support/ledger-outage';
 import { startPostgres } from './support/postgres';
-import { TEST_DATA_CONVERTER, startDevServerEnv, workflowBundle } from './support/temporal';
+import { startDevServerEnv, workflowBundle } from './support/temporal';
 import { startWorkerProcess, until } from './support/worker-process';
 
 const OWNER = 'owner@customer.example';
@@ -43,29 +42,25 @@ test('a worker SIGKILLed after Bulk Invite, before its ledger write: the next wo
     await until(() => h.sim.emailCount(OWNER) === 1, 'the invite email', 90_000);
     child.kill('SIGKILL');
     await pg.resume();
-    const workers = await HandoffWorkers.create({
-      connection: env.nativeConnection,
-      taskQueue: h.taskQueue,
-      wix: h.wix,
-      ledger,
-      workflowBundle: await workflowBundle(),
-      dataConverter: TEST_DATA_CONVERTER,
-      tuning: { shutdownGraceTime: '1 second' },
-    });
-    await workers.runUntil(async () => {
-      const live = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the pending handoff');
-      const deadline = Date.now() + 120_000;
-      let record = await ledger.get(handle.workflowId);
-      while ((record?.audit.length ?? 0) < live.audit.length && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 500));
-        record = await ledger.get(handle.workflowId);
-      }
-      expect(record?.audit.map((a) => a.event)).toEqual(live.audit.map((a) => a.event));
-      const { rows } = await sql<{
-        n: string;
-      }>`select count(*) as n from handoff_audit where handoff_id = ${handle.workflowId}`.execute(ledger.db);
-      expect(Number(rows[0].n)).toBe(live.audit.length);
-    });
+    await h.withWorker(
+      async () => {
+        const live = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the pending handoff');
+        const deadline = Date.now() + 120_000;
+        let record = await ledger.get(handle.workflowId);
+        while ((record?.audit.length ?? 0) < live.audit.length && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 500));
+          record = await ledger.get(handle.workflowId);
+        }
+        expect(record?.audit.map((a) => a.event)).toEqual(live.audit.map((a) => a.event));
+        const { rows } = await sql<{
+          n: string;
+        }>`select count(*) as n from handoff_audit where handoff_id = ${handle.workflowId}`.execute(
+          ledger.db,
+        );
+        expect(Number(rows[0].n)).toBe(live.audit.length);
+      },
+      { ledger: ledger },
+    );
     expect(h.sim.emailCount(OWNER)).toBe(1);
   } finally {
     child?.kill('SIGKILL');

@@ -1,13 +1,12 @@
 // The reconcile job fills the ledger from Temporal: a handoff another ledger recorded (as one begun before the
 // ledger existed would be), finished or running, lands in this one; a second pass writes nothing.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { HandoffWorkers } from '../src/handoff-worker';
 import { openLedger, type Ledger } from '../src/ledger';
 import { ensureReconcileSchedule } from '../src/ledger-reconcile-schedule';
 import type { customerHandoff } from '../workflows/customer-handoff';
 import { RECONCILE_SCHEDULE_ID, reconcileLedger } from '../workflows/reconcile-ledger';
 import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
-import { TEST_DATA_CONVERTER, startDevServerEnv, workflowBundle } from './support/temporal';
+import { startDevServerEnv, workflowBundle } from './support/temporal';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -35,36 +34,29 @@ test('a finished and a running handoff missing from the ledger are filled; the s
     const open = await h.complete(projectEvent(running));
     await h.waitForStatus(open, (s) => s.state === 'pending', 'the second invite');
   });
-  const workers = await HandoffWorkers.create({
-    connection: env.nativeConnection,
-    taskQueue: h.taskQueue,
-    wix: h.wix,
-    ledger: empty,
-    reconcileClient: env.client,
-    workflowBundle: await workflowBundle(),
-    dataConverter: TEST_DATA_CONVERTER,
-    tuning: { shutdownGraceTime: '1 second' },
-  });
-  await workers.runUntil(async () => {
-    const run = (n: number) =>
-      env.client.workflow.execute(reconcileLedger, {
-        workflowId: `reconcile-test-${n}`,
-        taskQueue: h.taskQueue,
-        args: [{ closedWithinHours: 1 }],
-      });
-    const first = await run(1);
-    expect(first).toMatchObject({ written: 2 });
-    const finished = await env.client.workflow
-      .getHandle<typeof customerHandoff>(`handoff-${h.siteId}`)
-      .result();
-    const filled = await empty.get(`handoff-${h.siteId}`);
-    expect(filled).toMatchObject({ state: 'accepted', endedAt: expect.any(String) });
-    expect(filled!.audit).toEqual(finished.audit);
-    expect(await empty.get(`handoff-${running}`)).toMatchObject({ state: 'pending', endedAt: null });
+  await h.withWorker(
+    async () => {
+      const run = (n: number) =>
+        env.client.workflow.execute(reconcileLedger, {
+          workflowId: `reconcile-test-${n}`,
+          taskQueue: h.taskQueue,
+          args: [{ closedWithinHours: 1 }],
+        });
+      const first = await run(1);
+      expect(first).toMatchObject({ written: 2 });
+      const finished = await env.client.workflow
+        .getHandle<typeof customerHandoff>(`handoff-${h.siteId}`)
+        .result();
+      const filled = await empty.get(`handoff-${h.siteId}`);
+      expect(filled).toMatchObject({ state: 'accepted', endedAt: expect.any(String) });
+      expect(filled!.audit).toEqual(finished.audit);
+      expect(await empty.get(`handoff-${running}`)).toMatchObject({ state: 'pending', endedAt: null });
 
-    const second = await run(2);
-    expect(second).toMatchObject({ written: 0, upToDate: 2 });
-  });
+      const second = await run(2);
+      expect(second).toMatchObject({ written: 0, upToDate: 2 });
+    },
+    { ledger: empty },
+  );
   await env.client.workflow.getHandle(`handoff-${running}`).terminate('test over');
 });
 

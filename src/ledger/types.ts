@@ -1,5 +1,5 @@
 // The ledger's public shapes: what a write carries, and what the read path returns.
-import type { AuditEntry, HandoffState, HandoffStatus, InviteeStatus } from '../../workflows/handoff-types';
+import type { AuditEntry, HandoffState, HandoffStatus, InviteeStatusView } from '../../workflows/handoff-types';
 import type { StoredStatus } from './schema';
 
 export type { StoredStatus };
@@ -99,16 +99,8 @@ export interface LedgerExportQuery extends LedgerFilter {
   pageSize?: number;
 }
 
-export interface LedgerInvitee {
-  email: string;
-  status: InviteeStatus;
-  inviteId: string | null;
-  expiresAt: string | null;
-  remindersSent: number;
-  renewals: number;
-  acceptedAt: string | null;
-  problem: string | null;
-}
+/** An invitee as the status shows it. */
+export type LedgerInvitee = InviteeStatusView;
 
 export interface LedgerAuditEntry extends AuditEntry {
   seq: number;

@@ -27,7 +27,10 @@ export interface Harness {
    * `stopsMidway`: the worker is stopped while the handoff goes on, so it must not keep a sticky cache
    * (the time-skipping server would keep routing tasks to the stopped worker).
    */
-  withWorker<T>(fn: () => Promise<T>, options?: { wix?: WixClient; stopsMidway?: boolean }): Promise<T>;
+  withWorker<T>(
+    fn: () => Promise<T>,
+    options?: { wix?: WixClient; ledger?: Ledger; stopsMidway?: boolean },
+  ): Promise<T>;
   complete(payload: Record<string, unknown>): Promise<WorkflowHandle<typeof customerHandoff>>;
   status(handle: WorkflowHandle): Promise<HandoffStatus>;
   /** Queries until `predicate` holds, in real time; the server skips workflow time meanwhile only if asked to. */
@@ -68,12 +71,13 @@ export async function createHarness(
     apiKey,
     taskQueue,
     wix,
-    async withWorker(fn, { wix: client = wix, stopsMidway = false } = {}) {
+    async withWorker(fn, { wix: client = wix, ledger: records = ledger, stopsMidway = false } = {}) {
       const workers = await HandoffWorkers.create({
         connection: env.nativeConnection,
         taskQueue,
         wix: client,
-        ledger,
+        ledger: records,
+        reconcileClient: env.client,
         workflowBundle: bundle,
         dataConverter: TEST_DATA_CONVERTER,
         // Without a cache every task also replays the whole history, which checks determinism as it goes.

@@ -1,10 +1,8 @@
 // The ledger's PostgreSQL goes away while handoffs run: the handoffs go on, and every record arrives once it is back.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { HandoffWorkers } from '../../src/handoff-worker';
 import { openLedger } from '../../src/ledger';
 import { createHarness, projectEvent } from './handoff-harness';
 import { startPostgres } from './postgres';
-import { TEST_DATA_CONVERTER, workflowBundle } from './temporal';
 
 export interface OutageResult {
   handoffs: number;
@@ -25,52 +23,47 @@ export async function ledgerOutage(
   const ledger = await openLedger({ databaseUrl: pg.url, poolSize: 4 });
   const h = await createHarness(env);
   try {
-    const workers = await HandoffWorkers.create({
-      connection: env.nativeConnection,
-      taskQueue: h.taskQueue,
-      wix: h.wix,
-      ledger,
-      workflowBundle: await workflowBundle(),
-      dataConverter: TEST_DATA_CONVERTER,
-      tuning: { shutdownGraceTime: '1 second' },
-    });
-    return await workers.runUntil(async () => {
-      await pg.pause();
-      const t0 = Date.now();
-      const sites = Array.from({ length: handoffs }, () => h.sim.addSite({ ownerAccountId: h.accountId }));
-      const handles = await Promise.all(sites.map((siteId) => h.complete(projectEvent(siteId))));
-      for (const handle of handles) await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
-      const pendingWhileDownSeconds = (Date.now() - t0) / 1000;
-      await sleep(Math.max(0, outageMs - (Date.now() - t0)));
-      await pg.resume();
-      const back = Date.now();
-      const deadline = back + 180_000;
-      let mismatches: string[];
-      for (;;) {
-        mismatches = [];
-        for (const [n, handle] of handles.entries()) {
-          const record = await ledger.get(handle.workflowId).catch(() => undefined);
-          const live = await h.status(handle);
-          const same =
-            record?.state === live.state &&
-            JSON.stringify(
-              record.audit.map(({ at, event, actor, detail }) => ({
-                at,
-                event,
-                actor,
-                ...(detail ? { detail } : {}),
-              })),
-            ) === JSON.stringify(live.audit);
-          if (!same)
-            mismatches.push(
-              `${sites[n]}: ${record ? `${record.audit.length} entries, ${record.state}` : 'missing'}`,
-            );
+    return await h.withWorker(
+      async () => {
+        await pg.pause();
+        const t0 = Date.now();
+        const sites = Array.from({ length: handoffs }, () => h.sim.addSite({ ownerAccountId: h.accountId }));
+        const handles = await Promise.all(sites.map((siteId) => h.complete(projectEvent(siteId))));
+        for (const handle of handles)
+          await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
+        const pendingWhileDownSeconds = (Date.now() - t0) / 1000;
+        await sleep(Math.max(0, outageMs - (Date.now() - t0)));
+        await pg.resume();
+        const back = Date.now();
+        const deadline = back + 180_000;
+        let mismatches: string[];
+        for (;;) {
+          mismatches = [];
+          for (const [n, handle] of handles.entries()) {
+            const record = await ledger.get(handle.workflowId).catch(() => undefined);
+            const live = await h.status(handle);
+            const same =
+              record?.state === live.state &&
+              JSON.stringify(
+                record.audit.map(({ at, event, actor, detail }) => ({
+                  at,
+                  event,
+                  actor,
+                  ...(detail ? { detail } : {}),
+                })),
+              ) === JSON.stringify(live.audit);
+            if (!same)
+              mismatches.push(
+                `${sites[n]}: ${record ? `${record.audit.length} entries, ${record.state}` : 'missing'}`,
+              );
+          }
+          if (mismatches.length === 0 || Date.now() > deadline) break;
+          await sleep(1000);
         }
-        if (mismatches.length === 0 || Date.now() > deadline) break;
-        await sleep(1000);
-      }
-      return { handoffs, pendingWhileDownSeconds, caughtUpSeconds: (Date.now() - back) / 1000, mismatches };
-    });
+        return { handoffs, pendingWhileDownSeconds, caughtUpSeconds: (Date.now() - back) / 1000, mismatches };
+      },
+      { ledger: ledger },
+    );
   } finally {
     await h.close();
     await ledger.close();
