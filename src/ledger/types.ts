@@ -1,5 +1,10 @@
 // The ledger's public shapes: what a write carries, and what the read path returns.
-import type { AuditEntry, HandoffState, HandoffStatus, InviteeStatusView } from '../../workflows/handoff-types';
+import type {
+  AuditEntry,
+  HandoffState,
+  HandoffStatus,
+  InviteeStatusView,
+} from '../../workflows/handoff-types';
 import type { StoredStatus } from './schema';
 
 export type { StoredStatus };
