@@ -131,9 +131,8 @@ export function registerRecordRoutes(app: FastifyInstance, options: RecordRoutes
 
   // A customer's right to erasure: staff type the address again to confirm; the audit says who, never the address.
   app.delete('/v1/customers/:email', { preHandler: staffOnly }, async (request) => {
-    const email = decodeURIComponent((request.params as { email: string }).email)
-      .trim()
-      .toLowerCase();
+    // Fastify has already decoded the path parameter.
+    const email = (request.params as { email: string }).email.trim().toLowerCase();
     const body = (request.body as { json?: { confirmEmail?: unknown } } | undefined)?.json;
     if (typeof body?.confirmEmail !== 'string' || body.confirmEmail.trim().toLowerCase() !== email) {
       throw new HttpError(400, 'Confirm the erasure: send {"confirmEmail": "<the same address>"}');
