@@ -48,6 +48,16 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The console's browser scripts: plain scripts served as they are (no build step), outside the TypeScript project.
+    files: ['src/console/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', Intl: 'readonly', Chart: 'readonly' },
+    },
+  },
+  {
     // The bin shim is plain CommonJS that registers ts-node; it is not part of the TypeScript project.
     files: ['bin/**/*.js'],
     ...tseslint.configs.disableTypeChecked,

@@ -5,7 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Long fault, crash and load scenarios run with `npm run test:reliability`, not in `npm test`.
   testPathIgnorePatterns: ['/node_modules/', ...(process.env.RELIABILITY ? [] : ['/test/reliability/'])],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   // Temporal servers and worker bundling are slow to start on 2 cores.
   testTimeout: 120_000,
 };

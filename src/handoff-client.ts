@@ -2,12 +2,14 @@
 import {
   Client,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   WORKFLOW_TYPE,
+  acceptedSignal,
   customerHandoff,
   handoffWorkflowId,
   projectCompletedSignal,
@@ -17,7 +19,14 @@ import {
   statusQuery,
 } from '../workflows/customer-handoff';
 import { HANDOFF_STATE_ATTRIBUTE } from '../workflows/search-attributes';
-import type { Ledger } from './ledger';
+import { ErasureRefused, type ErasureResult, type Ledger } from './ledger';
+import { wixTaskQueue } from '../workflows/wix-steps';
+import {
+  REMOVE_CONTRIBUTOR_WORKFLOW,
+  removeContributorWorkflowId,
+  type RemoveContributorInput,
+  type RemoveContributorResult,
+} from '../workflows/remove-contributor';
 import { validateProjectCompleted } from '../workflows/project-schema';
 import {
   REQUEST_INVALID,
@@ -212,6 +221,26 @@ export async function retryHandoff(client: Client, idOrSiteId: string, actor: st
   }
 }
 
+/**
+ * Staff say who accepted when Wix could not tell (several invites pending, or several new accounts); the machine
+ * decides whether that is allowed, and a refusal shows in the status.
+ */
+export async function confirmAccepted(
+  client: Client,
+  idOrSiteId: string,
+  notice: { email: string; actor: string; accountId?: string },
+): Promise<void> {
+  const workflowId = toWorkflowId(idOrSiteId);
+  try {
+    await client.workflow.getHandle(workflowId).signal(acceptedSignal, notice);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError && (await isClosed(client, workflowId))) {
+      throw await alreadyEnded(client, workflowId);
+    }
+    throw err;
+  }
+}
+
 export interface HandoffSummary {
   workflowId: string;
   state: HandoffState | 'unknown';
@@ -288,4 +317,77 @@ export async function readHandoff(
     };
   }
   return record ? { ...record, source: 'ledger' } : undefined;
+}
+
+/** Wix did not answer a staff call in time; nothing is known to have changed. */
+export class WixDidNotAnswer extends Error {
+  constructor(detail: string) {
+    super(`Wix did not answer in time (${detail})`);
+    this.name = 'WixDidNotAnswer';
+  }
+}
+
+/**
+ * Removes a contributor from a site (after a revoke), through the workers: the Wix key stays there, and the call
+ * shares the Wix task queue's rate limit. A refusal by Wix comes back as the result, not as an error.
+ */
+export async function removeContributor(
+  client: Client,
+  taskQueue: string,
+  input: RemoveContributorInput,
+): Promise<RemoveContributorResult> {
+  const handle = await client.workflow.start<(i: RemoveContributorInput) => Promise<RemoveContributorResult>>(
+    REMOVE_CONTRIBUTOR_WORKFLOW,
+    {
+      args: [input],
+      workflowId: removeContributorWorkflowId(input),
+      taskQueue: wixTaskQueue(taskQueue),
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowExecutionTimeout: '2 minutes',
+    },
+  );
+  try {
+    return await handle.result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) throw new WixDidNotAnswer(err.cause?.message ?? err.message);
+    throw err;
+  }
+}
+
+export { ErasureRefused };
+
+/**
+ * A customer's right to erasure: the ledger removes or pseudonymizes the address (refusing while a handoff for it
+ * runs), then Temporal's own copy of each ended handoff goes too, rather than waiting for its retention.
+ */
+export async function eraseCustomer(
+  client: Client,
+  namespace: string,
+  ledger: Ledger,
+  email: string,
+  actor: string,
+): Promise<ErasureResult & { temporalExecutions: number }> {
+  const held: string[] = [];
+  for await (const row of ledger.export({ email })) held.push(row.handoffId);
+  const erased = await ledger.erase(email, { actor });
+  let temporalExecutions = 0;
+  for (const handoffId of held)
+    if (await deleteClosedExecution(client, namespace, handoffId)) temporalExecutions++;
+  return { ...erased, temporalExecutions };
+}
+
+/** Deletes the handoff's execution when it has closed; a running or forgotten one is left alone. */
+async function deleteClosedExecution(client: Client, namespace: string, handoffId: string): Promise<boolean> {
+  try {
+    const { status, runId } = await client.workflow.getHandle(handoffId).describe();
+    if (status.name === 'RUNNING') return false;
+    await client.workflowService.deleteWorkflowExecution({
+      namespace,
+      workflowExecution: { workflowId: handoffId, runId },
+    });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { buildApi } from './api/server';
+import type { SandboxMailbox } from './console';
 import {
   ConfigError,
   dataConverterFor,
@@ -53,6 +54,20 @@ function ensureLocalKey(file: string): void {
   writeFileSync(file, `local-1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
 }
 
+/** The simulator's outbox for the console's sandbox mailbox, each email with its invite's current status. */
+function sandboxMailbox(simulator: WixSimulator): SandboxMailbox {
+  return {
+    emails: () => {
+      const status = new Map(simulator.invites().map((i) => [i.id, i.status]));
+      return simulator.outbox().map((m) => ({
+        ...m,
+        ...(status.has(m.inviteId) ? { inviteStatus: String(status.get(m.inviteId)) } : {}),
+      }));
+    },
+    accept: (inviteId) => void simulator.acceptInvite(inviteId),
+  };
+}
+
 async function main(): Promise<void> {
   loadDotEnv();
   // Worker lifecycle chatter stays out of the way unless asked for.
@@ -83,6 +98,10 @@ async function main(): Promise<void> {
   const webhookSecrets = list(env.HANDOFF_WEBHOOK_SECRET);
   const apiTokens = list(env.HANDOFF_API_TOKEN);
   const ledgerSettings = readLedgerSettings(env, problems);
+  // Signs console sessions; random per start unless set, so several API processes share one with it.
+  const sessionSecret = env.HANDOFF_SESSION_SECRET?.trim() || randomBytes(32).toString('base64url');
+  if (sessionSecret.length < 32) problems.push('HANDOFF_SESSION_SECRET must be at least 32 characters');
+  const temporalUiFromEnv = env.HANDOFF_TEMPORAL_UI_URL?.trim();
   if (problems.length) throw new ConfigError(problems);
 
   const stops: (() => Promise<void>)[] = [];
@@ -104,6 +123,8 @@ async function main(): Promise<void> {
       stops.push(() => devServer!.stop());
       env.TEMPORAL_ADDRESS = devServer.address;
     }
+
+    const temporalUiUrl = temporalUiFromEnv || devServer?.uiUrl;
 
     let wix: WixClient;
     let simulator: WixSimulator | undefined;
@@ -163,13 +184,20 @@ async function main(): Promise<void> {
       ...(codec && devServer
         ? { codecLocalOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`] }
         : {}),
+      console: {
+        sessionSecret,
+        ...(temporalUiUrl ? { temporalUiUrl } : {}),
+        ...(simulator ? { mailbox: sandboxMailbox(simulator) } : {}),
+      },
     });
     await api.listen({ port: apiPort, host: apiHost });
     stops.push(() => api.close());
     const apiUrl = `http://${apiHost}:${(api.server.address() as { port: number }).port}`;
+    const consoleUrl = browserUrl(apiHost, (api.server.address() as { port: number }).port);
 
     const lines = [
       'site-handoff is running',
+      `  Console       ${consoleUrl}/   (staff console in the browser${apiTokens.length ? '; sign in with a HANDOFF_API_TOKEN token' : ''})`,
       `  HTTP API      ${apiUrl}   (POST /v1/events/project-completed, GET /v1/handoffs/:id)`,
       `  Temporal      ${env.TEMPORAL_ADDRESS ?? 'localhost:7233'}, namespace "${namespace}", task queue "${taskQueue}"`,
       devServer

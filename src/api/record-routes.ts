@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { readHandoff, HandoffNotFound, toWorkflowId } from '../handoff-client';
+import { eraseCustomer, readHandoff, HandoffNotFound, toWorkflowId } from '../handoff-client';
 import {
   ErasureRefused,
   toCsvLines,
@@ -137,13 +137,15 @@ export function registerRecordRoutes(app: FastifyInstance, options: RecordRoutes
     if (typeof body?.confirmEmail !== 'string' || body.confirmEmail.trim().toLowerCase() !== email) {
       throw new HttpError(400, 'Confirm the erasure: send {"confirmEmail": "<the same address>"}');
     }
-    const held = await handoffsHolding(ledger, email);
     try {
-      const erased = await ledger.erase(email, { actor: options.actorOf(request) });
-      // Temporal's own copy (encrypted) of an ended handoff goes too, rather than waiting for its retention.
-      let temporalDeleted = 0;
-      for (const handoffId of held) if (await deleteClosedExecution(options, handoffId)) temporalDeleted++;
-      return { erased: { ...erased, temporalExecutions: temporalDeleted } };
+      const erased = await eraseCustomer(
+        options.client,
+        options.namespace,
+        ledger,
+        email,
+        options.actorOf(request),
+      );
+      return { erased };
     } catch (err) {
       if (err instanceof ErasureRefused) {
         throw new HttpError(
@@ -155,26 +157,4 @@ export function registerRecordRoutes(app: FastifyInstance, options: RecordRoutes
       throw err;
     }
   });
-}
-
-async function handoffsHolding(ledger: Ledger, email: string): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const row of ledger.export({ email })) ids.push(row.handoffId);
-  return ids;
-}
-
-/** Deletes the handoff's execution when it has closed; a running or forgotten one is left alone. */
-async function deleteClosedExecution(options: RecordRoutesOptions, handoffId: string): Promise<boolean> {
-  try {
-    const handle = options.client.workflow.getHandle(handoffId);
-    const { status, runId } = await handle.describe();
-    if (status.name === 'RUNNING') return false;
-    await options.client.workflowService.deleteWorkflowExecution({
-      namespace: options.namespace,
-      workflowExecution: { workflowId: handoffId, runId },
-    });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,16 +1,17 @@
 // The HTTP API: project-completed webhooks in, handoff status and staff actions out.
-import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import {
   HandoffAlreadyFinished,
   HandoffNotFound,
   HandoffRequestRefused,
   InvalidHandoffRequest,
+  WixDidNotAnswer,
   completeProject,
   hasHandoffSearchAttribute,
+  removeContributor,
   resendHandoff,
   retryHandoff,
   revokeHandoff,
@@ -20,13 +21,9 @@ import type { HandoffMetrics } from '../metrics';
 import { HttpError } from './http-error';
 import { registerRecordRoutes } from './record-routes';
 import { HANDOFF_STATES } from '../../workflows/handoff-types';
-import { wixTaskQueue } from '../../workflows/wix-steps';
-import {
-  REMOVE_CONTRIBUTOR_WORKFLOW,
-  removeContributorWorkflowId,
-  type RemoveContributorInput,
-  type RemoveContributorResult,
-} from '../../workflows/remove-contributor';
+import type { RemoveContributorResult } from '../../workflows/remove-contributor';
+import { registerConsole, type ConsoleOptions } from '../console';
+import { parseStaffTokens, staffForBearer, type Staff } from './staff-tokens';
 import { REPLAY_WINDOW_SECONDS, SIGNATURE_HEADER, signatureProblem } from './webhook-signature';
 
 export interface ApiOptions {
@@ -49,6 +46,8 @@ export interface ApiOptions {
    * caller is on this machine (loopback), since that UI has no way to send one.
    */
   codecLocalOrigins?: string[];
+  /** The staff console at `/` (served with the API, on its origin); off when left out. */
+  console?: Omit<ConsoleOptions, 'client' | 'namespace' | 'taskQueue' | 'ledger' | 'staffTokens'>;
   /** Request log; off in tests. */
   logger?: boolean;
 }
@@ -56,15 +55,16 @@ export interface ApiOptions {
 /** A project-completed event is small; anything bigger is a mistake or an attack. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
-function tokenMatches(tokens: string[], header: string | undefined): boolean {
-  const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
-  return tokens.some((token) => {
-    const expected = Buffer.from(token);
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  });
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The staff member a named token or console session identifies; set by the staff guard. */
+    staff: Staff | null;
+  }
 }
 
-function actorOf(body: unknown, fallback: string): string {
+/** A named token's holder is the actor; only an unnamed token's caller may say who they are. */
+function actorOf(request: FastifyRequest, body: unknown, fallback: string): string {
+  if (request.staff?.name) return request.staff.name;
   const actor = (body as { actor?: unknown } | undefined)?.actor;
   return typeof actor === 'string' && actor.trim() ? actor.trim().slice(0, 100) : fallback;
 }
@@ -72,6 +72,8 @@ function actorOf(body: unknown, fallback: string): string {
 export function buildApi(options: ApiOptions): FastifyInstance {
   const { client } = options;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES });
+  const staffTokens = parseStaffTokens(options.apiTokens);
+  app.decorateRequest('staff', null);
   let searchAttribute: Promise<boolean> | undefined;
   const seenSignatures = new ReplayGuard(REPLAY_WINDOW_SECONDS * 1000);
 
@@ -95,8 +97,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     (request.body as { raw: string; json: unknown } | undefined) ?? { raw: '', json: undefined };
 
   const staffOnly = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
-    if (options.apiTokens.length === 0 || tokenMatches(options.apiTokens, request.headers.authorization))
-      return done();
+    if (staffTokens.length === 0) return done();
+    request.staff = staffForBearer(staffTokens, request.headers.authorization) ?? null;
+    if (request.staff) return done();
     done(new HttpError(401, 'Staff routes need "Authorization: Bearer <HANDOFF_API_TOKEN>"'));
   };
 
@@ -161,7 +164,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     namespace: options.namespace,
     ledger: options.ledger,
     staffOnly,
-    actorOf: (request) => actorOf(bodyOf(request).json, 'api'),
+    actorOf: (request) => actorOf(request, bodyOf(request).json, 'api'),
   });
 
   app.post('/v1/handoffs/:id/revoke', { preHandler: staffOnly }, async (request, reply) => {
@@ -171,7 +174,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       throw new HttpError(400, 'Send {"reason": "..."} (1 to 500 characters)');
     const status = await revokeHandoff(client, (request.params as { id: string }).id, {
       reason,
-      actor: actorOf(body, 'api'),
+      actor: actorOf(request, body, 'api'),
     });
     return reply.status(202).send(status);
   });
@@ -181,14 +184,18 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (body?.email !== undefined && typeof body.email !== 'string')
       throw new HttpError(400, 'email must be a string');
     const status = await resendHandoff(client, (request.params as { id: string }).id, {
-      actor: actorOf(body, 'api'),
+      actor: actorOf(request, body, 'api'),
       ...(typeof body?.email === 'string' ? { email: body.email } : {}),
     });
     return reply.status(202).send(status);
   });
 
   app.post('/v1/handoffs/:id/retry', { preHandler: staffOnly }, async (request, reply) => {
-    await retryHandoff(client, (request.params as { id: string }).id, actorOf(bodyOf(request).json, 'api'));
+    await retryHandoff(
+      client,
+      (request.params as { id: string }).id,
+      actorOf(request, bodyOf(request).json, 'api'),
+    );
     return reply.status(202).send({ accepted: true });
   });
 
@@ -201,28 +208,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
       if (!guid.test(siteId) || !guid.test(accountId))
         throw new HttpError(400, 'siteId and accountId must be GUIDs');
-      const input: RemoveContributorInput = { siteId, accountId };
-      // Through the workers: the Wix key stays there, and the call shares the Wix task queue's rate limit.
-      const handle = await client.workflow.start<
-        (i: RemoveContributorInput) => Promise<RemoveContributorResult>
-      >(REMOVE_CONTRIBUTOR_WORKFLOW, {
-        args: [input],
-        workflowId: removeContributorWorkflowId(input),
-        taskQueue: wixTaskQueue(options.taskQueue),
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowExecutionTimeout: '2 minutes',
-      });
       let result: RemoveContributorResult;
       try {
-        result = await handle.result();
+        result = await removeContributor(client, options.taskQueue, { siteId, accountId });
       } catch (err) {
-        if (err instanceof WorkflowFailedError) {
-          throw new HttpError(
-            503,
-            `Wix did not answer the removal in time (${err.cause?.message ?? err.message}); try again`,
-          );
-        }
+        if (err instanceof WixDidNotAnswer) throw new HttpError(503, `${err.message}; try again`);
         throw err;
       }
       if (result.outcome === 'refused') {
@@ -237,6 +227,16 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   );
 
   if (options.codec) registerCodecRoutes(app, options.codec, options);
+  if (options.console) {
+    registerConsole(app, {
+      ...options.console,
+      client,
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      ledger: options.ledger,
+      staffTokens,
+    });
+  }
 
   app.setNotFoundHandler((request, reply) =>
     reply
@@ -275,7 +275,7 @@ function registerCodecRoutes(app: FastifyInstance, codec: PayloadCodec, options:
   // staff routes, never open just because HANDOFF_API_TOKEN is unset.
   const codecAccess = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
     const { authorization, origin } = request.headers;
-    if (options.apiTokens.length > 0 && tokenMatches(options.apiTokens, authorization)) return done();
+    if (staffForBearer(parseStaffTokens(options.apiTokens), authorization)) return done();
     if (!authorization && origin && localOrigins.includes(origin) && isLoopback(request.socket.remoteAddress))
       return done();
     if (authorization || !origin) {

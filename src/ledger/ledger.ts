@@ -29,6 +29,7 @@ import {
   type LedgerInvitee,
   type LedgerListQuery,
   type LedgerOrder,
+  type LedgerOverview,
   type LedgerPage,
   type LedgerSort,
   type LedgerSummary,
@@ -78,7 +79,26 @@ const SUMMARY_COLUMNS = [
   'revoked_by',
   'failure',
 ] as const satisfies readonly (keyof HandoffsTable)[];
-type SummaryRow = Pick<HandoffRow, (typeof SUMMARY_COLUMNS)[number]>;
+type SummaryRow = Pick<HandoffRow, (typeof SUMMARY_COLUMNS)[number]> & {
+  next_reminder_at: string | null;
+  expires_at: Date | null;
+  needs_staff: boolean;
+};
+
+/** What a handoff shows that is read from its stored status and invitees rather than kept in a column. */
+const summaryExtras = (eb: Eb) => [
+  sql<string | null>`handoffs.status->>'nextReminderAt'`.as('next_reminder_at'),
+  eb
+    .selectFrom('handoff_invitees')
+    .select((e) => e.fn.min('handoff_invitees.expires_at').as('m'))
+    .whereRef('handoff_invitees.handoff_id', '=', 'handoffs.handoff_id')
+    .where('handoff_invitees.status', '=', 'pending')
+    .as('expires_at'),
+  needsStaff.as('needs_staff'),
+];
+
+/** Failed, or an alert staff must look at (a contributor left after a revoke, an acceptance Wix could not tell). */
+const needsStaff = sql<boolean>`(handoffs.state = 'failed' or coalesce(jsonb_array_length(handoffs.status->'alerts'), 0) > 0)`;
 
 export class Ledger {
   /** The Kysely handle, for maintenance and tests; callers use the methods. */
@@ -277,6 +297,7 @@ export class Ledger {
     const rows = await this.db
       .selectFrom('handoffs')
       .select(SUMMARY_COLUMNS)
+      .select(summaryExtras)
       .where((eb) => eb.and(filterConditions(eb, query)))
       .$if(after !== undefined, (q) =>
         q.where((eb) =>
@@ -319,6 +340,97 @@ export class Ledger {
     return counts;
   }
 
+  /** How many matching handoffs need staff: failed, or with an alert. */
+  async countNeedingStaff(filter: LedgerFilter = {}): Promise<number> {
+    const row = await this.db
+      .selectFrom('handoffs')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where((eb) => eb.and([...filterConditions(eb, filter), needsStaff]))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * The acceptance funnel, time to accept and handoffs started per week, for handoffs started in the range: three
+   * aggregate queries, whatever the ledger holds.
+   */
+  async overview(range: { from?: string; to?: string } = {}): Promise<LedgerOverview> {
+    const filter: LedgerFilter = {
+      ...(range.from ? { startedFrom: range.from } : {}),
+      ...(range.to ? { startedTo: range.to } : {}),
+    };
+    const funnel = await this.db
+      .selectFrom('handoffs')
+      .select((eb) => [
+        eb.fn.countAll<string>().as('started'),
+        sql<string>`count(*) filter (where cardinality(invite_ids) > 0)`.as('invited'),
+        sql<string>`count(*) filter (where coalesce((status->>'remindersSent')::int, 0) > 0)`.as('reminded'),
+        sql<string>`count(*) filter (where state = 'accepted')`.as('accepted'),
+        sql<string>`count(*) filter (where state = 'expired')`.as('expired'),
+        sql<string>`count(*) filter (where state = 'revoked')`.as('revoked'),
+        sql<string>`count(*) filter (where state = 'failed')`.as('failed'),
+        sql<string>`count(*) filter (where ended_at is null and state <> 'failed')`.as('open'),
+      ])
+      .where((eb) => eb.and(filterConditions(eb, filter)))
+      .executeTakeFirstOrThrow();
+    // Hours from the start to the first acceptance, per accepted handoff, bucketed in SQL.
+    const acceptedIn = this.db
+      .selectFrom('handoffs')
+      .innerJoin('handoff_invitees', 'handoff_invitees.handoff_id', 'handoffs.handoff_id')
+      .select(
+        sql<number>`extract(epoch from (min(handoff_invitees.accepted_at) - handoffs.started_at)) / 3600`.as(
+          'hours',
+        ),
+      )
+      .where((eb) => eb.and([...filterConditions(eb, filter), eb('handoffs.state', '=', 'accepted')]))
+      .where('handoff_invitees.accepted_at', 'is not', null)
+      .groupBy(['handoffs.handoff_id', 'handoffs.started_at']);
+    const buckets = await this.db
+      .selectFrom(acceptedIn.as('a'))
+      .select([
+        sql<number>`width_bucket(a.hours, array[${sql.join(ACCEPT_BUCKET_HOURS)}]::float8[])`.as('bucket'),
+        sql<string>`count(*)`.as('n'),
+      ])
+      .groupBy('bucket')
+      .execute();
+    const median = await this.db
+      .selectFrom(acceptedIn.as('a'))
+      .select(sql<number | null>`percentile_cont(0.5) within group (order by a.hours)`.as('median'))
+      .executeTakeFirst();
+    const weeks = await this.db
+      .selectFrom('handoffs')
+      .select([
+        sql<string>`to_char(date_trunc('week', started_at at time zone 'UTC'), 'YYYY-MM-DD')`.as('week'),
+        sql<string>`count(*)`.as('n'),
+      ])
+      .where((eb) => eb.and(filterConditions(eb, filter)))
+      .groupBy('week')
+      .orderBy('week')
+      .execute();
+    const n = (v: string | number): number => Number(v);
+    const perBucket = new Map(buckets.map((b) => [Number(b.bucket), n(b.n)]));
+    return {
+      funnel: {
+        started: n(funnel.started),
+        invited: n(funnel.invited),
+        reminded: n(funnel.reminded),
+        accepted: n(funnel.accepted),
+        expired: n(funnel.expired),
+        revoked: n(funnel.revoked),
+        failed: n(funnel.failed),
+        open: n(funnel.open),
+      },
+      timeToAccept: {
+        buckets: ACCEPT_BUCKET_LABELS.map((label, i) => ({ label, count: perBucket.get(i) ?? 0 })),
+        medianHours: median?.median === null || median?.median === undefined ? null : Number(median.median),
+      },
+      startedPerWeek: weeks.map((w) => ({
+        week: w.week,
+        count: n(w.n),
+      })),
+    };
+  }
+
   /** Every matching handoff, fetched a page at a time: memory stays flat whatever the ledger holds. */
   async *export(query: LedgerExportQuery = {}): AsyncGenerator<LedgerSummary> {
     const { sort = 'started', order = 'asc', pageSize = MAX_PAGE, ...filter } = query;
@@ -335,6 +447,7 @@ export class Ledger {
     const row = await this.db
       .selectFrom('handoffs')
       .select([...SUMMARY_COLUMNS, 'status'])
+      .select(summaryExtras)
       .where('handoff_id', '=', handoffId)
       .executeTakeFirst();
     if (!row) return undefined;
@@ -505,6 +618,7 @@ export class Ledger {
 function filterConditions(eb: Eb, filter: LedgerFilter): Expression<SqlBool>[] {
   const conditions: Expression<SqlBool>[] = [];
   if (filter.state !== undefined) conditions.push(eb('state', '=', filter.state));
+  if (filter.needsStaff) conditions.push(needsStaff);
   if (filter.siteId !== undefined) conditions.push(eb('site_id', '=', filter.siteId));
   if (filter.projectId !== undefined) conditions.push(eb('project_id', '=', filter.projectId));
   if (filter.startedFrom !== undefined)
@@ -544,6 +658,9 @@ function toSummary(row: SummaryRow): LedgerSummary {
     acceptedBy: row.accepted_by,
     revokedBy: row.revoked_by,
     failure: row.failure,
+    nextReminderAt: row.next_reminder_at,
+    expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
+    needsStaff: row.needs_staff,
   };
 }
 
@@ -611,6 +728,18 @@ function latest(times: (string | null)[]): string {
   for (const t of times) if (t !== null) best = Math.max(best, Date.parse(t));
   return new Date(best).toISOString();
 }
+
+/** Time-to-accept bucket edges in hours; width_bucket numbers the buckets 0 (below the first) to their count. */
+const ACCEPT_BUCKET_HOURS = [24, 48, 120, 240, 480, 720];
+const ACCEPT_BUCKET_LABELS = [
+  'under 1 day',
+  '1–2 days',
+  '2–5 days',
+  '5–10 days',
+  '10–20 days',
+  '20–30 days',
+  '30 days or more',
+];
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 

@@ -64,10 +64,18 @@ export interface LedgerSummary {
   acceptedBy: string | null;
   revokedBy: string | null;
   failure: string | null;
+  /** From the stored status: when the next reminder goes out, while one is due. */
+  nextReminderAt: string | null;
+  /** The earliest expiry among pending invites. */
+  expiresAt: string | null;
+  /** Failed, or holding an alert staff must look at. */
+  needsStaff: boolean;
 }
 
 export interface LedgerFilter {
   state?: HandoffState;
+  /** Only handoffs that are failed or hold an alert. */
+  needsStaff?: boolean;
   /** Matches any invitee of the handoff: exact address, case-insensitive. */
   email?: string;
   siteId?: string;
@@ -126,4 +134,22 @@ export interface ErasureResult {
   handoffs: number;
   invitees: number;
   auditEntries: number;
+}
+
+/** The overview over handoffs started in a range: the acceptance funnel, time to accept, starts per week. */
+export interface LedgerOverview {
+  funnel: {
+    started: number;
+    invited: number;
+    reminded: number;
+    accepted: number;
+    expired: number;
+    revoked: number;
+    failed: number;
+    /** Still running (pending, inviting, revoking). */
+    open: number;
+  };
+  timeToAccept: { buckets: { label: string; count: number }[]; medianHours: number | null };
+  /** Monday of each ISO week (UTC) with its number of starts; weeks without any are left out. */
+  startedPerWeek: { week: string; count: number }[];
 }

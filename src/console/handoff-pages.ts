@@ -1,0 +1,279 @@
+// Console routes for handoffs: the list, one handoff, and each staff action behind a confirmation step.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  HandoffNotFound,
+  HandoffRequestRefused,
+  InvalidHandoffRequest,
+  WixDidNotAnswer,
+  confirmAccepted,
+  readHandoff,
+  removeContributor,
+  resendHandoff,
+  retryHandoff,
+  revokeHandoff,
+  toWorkflowId,
+  type HandoffView,
+} from '../handoff-client';
+import type { LedgerFilter } from '../ledger';
+import { HANDOFF_STATES } from '../../workflows/handoff-types';
+import type { ConsoleContext } from './index';
+import { actorName } from './session';
+import { HandoffListPage, type ListQuery } from './pages/handoff-list';
+import { HandoffDetailPage } from './pages/handoff-detail';
+import {
+  ACTIONS,
+  HandoffActionPage,
+  type ActionFormValues,
+  type ConsoleActionKey,
+} from './pages/handoff-action';
+
+const PAGE_SIZE = 50;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const STATE_LABELS: Record<string, string> = {
+  awaitingProject: 'awaiting project',
+  inviting: 'inviting',
+  pending: 'pending',
+  revoking: 'revoking',
+  accepted: 'accepted',
+  revoked: 'revoked',
+  expired: 'expired',
+  failed: 'failed',
+};
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const text = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max).optional());
+
+const listQuerySchema = z.object({
+  state: z.preprocess(
+    blankToUndefined,
+    z.enum(HANDOFF_STATES, { message: `must be one of ${HANDOFF_STATES.join(', ')}` }).optional(),
+  ),
+  needsStaff: z.preprocess(blankToUndefined, z.literal('1').optional()),
+  email: text(254),
+  siteId: text(100),
+  projectId: text(200),
+  sort: z.preprocess(blankToUndefined, z.enum(['started', 'lastActivity']).default('started')),
+  cursor: text(1000),
+});
+
+/** Notices after an action, by key: fixed words, so nothing from the URL is echoed into the page. */
+const DONE: Record<string, string> = {
+  revoke: 'Revoked: every pending invite was revoked at Wix.',
+  resend: 'Sent: the invite email went out again.',
+  retry: 'Retry sent: the handoff tries again; a refusal would show below.',
+  'confirm-accepted': 'Sent: the handoff records who accepted; a refusal would show below.',
+  'remove-contributor': 'Removed: the account no longer holds a role on the site.',
+};
+
+export function parseQuery<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+  throw Object.assign(new Error(`Invalid search: ${problems.join('; ')}`), { statusCode: 400 });
+}
+
+export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext): void {
+  const { options } = ctx;
+  const { client, ledger } = options;
+  const guarded = { preHandler: ctx.staffOnly };
+  const form = { preHandler: [ctx.staffOnly, ctx.csrf] };
+
+  scope.get('/', guarded, async (request, reply) => {
+    const q = parseQuery(listQuerySchema, request.query);
+    const query: ListQuery = {
+      sort: q.sort,
+      ...(q.state ? { state: q.state } : {}),
+      ...(q.needsStaff ? { needsStaff: true } : {}),
+      ...(q.email ? { email: q.email } : {}),
+      ...(q.siteId ? { siteId: q.siteId } : {}),
+      ...(q.projectId ? { projectId: q.projectId } : {}),
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+    };
+    const search: LedgerFilter = {
+      ...(q.email ? { email: q.email } : {}),
+      ...(q.siteId ? { siteId: q.siteId } : {}),
+      ...(q.projectId ? { projectId: q.projectId } : {}),
+    };
+    // Three indexed queries on the ledger, none on Temporal: the list costs the same at 100 or 100,000 handoffs.
+    const [page, counts, needingStaff] = await Promise.all([
+      ledger
+        .list({
+          ...search,
+          ...(q.state ? { state: q.state } : {}),
+          ...(q.needsStaff ? { needsStaff: true } : {}),
+          sort: q.sort,
+          order: 'desc',
+          limit: PAGE_SIZE,
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+        })
+        .catch((err: unknown) => {
+          throw Object.assign(new Error(`Invalid page: ${(err as Error).message}`), { statusCode: 400 });
+        }),
+      ledger.countByState(search),
+      ledger.countNeedingStaff(search),
+    ]);
+    return ctx.send(
+      reply,
+      HandoffListPage({
+        frame: ctx.frame(request, reply, 'handoffs'),
+        view: {
+          query,
+          counts: HANDOFF_STATES.map((state) => ({
+            state,
+            label: STATE_LABELS[state],
+            count: counts[state],
+          })),
+          total: Object.values(counts).reduce((a, b) => a + b, 0),
+          needingStaff,
+          items: page.items,
+          ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+          pollSeconds: ctx.pollSeconds,
+        },
+      }),
+    );
+  });
+
+  const load = async (request: FastifyRequest): Promise<HandoffView> => {
+    const id = (request.params as { id: string }).id;
+    const view = await readHandoff(client, ledger, id);
+    if (!view) throw Object.assign(new HandoffNotFound(toWorkflowId(id)), { statusCode: 404 });
+    return view;
+  };
+
+  scope.get('/console/handoffs/:id', guarded, async (request, reply) => {
+    const handoff = await load(request);
+    const done = (request.query as { done?: string }).done;
+    const ended = handoff.source === 'ledger' || Boolean(handoff.endedAt);
+    // Offered by what the page knows; whether each is allowed is the workflow's decision, shown if refused.
+    const keys: ConsoleActionKey[] = ended
+      ? handoff.state === 'revoked'
+        ? ['remove-contributor']
+        : []
+      : ['revoke', 'resend', 'retry', 'confirm-accepted'];
+    return ctx.send(
+      reply,
+      HandoffDetailPage({
+        frame: ctx.frame(request, reply, 'handoffs'),
+        view: {
+          handoff,
+          actions: keys.map((k) => ACTIONS[k]),
+          ...(options.temporalUiUrl
+            ? {
+                temporalUiUrl: `${options.temporalUiUrl}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(handoff.handoffId)}`,
+              }
+            : {}),
+          ...(done && DONE[done] ? { notice: DONE[done] } : {}),
+          pollSeconds: ctx.pollSeconds,
+        },
+      }),
+    );
+  });
+
+  scope.get('/console/handoffs/:id/record', guarded, async (request, reply) => {
+    const handoffId = toWorkflowId((request.params as { id: string }).id);
+    const record = await ledger.auditRecord(handoffId);
+    if (!record) throw Object.assign(new HandoffNotFound(handoffId), { statusCode: 404 });
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${handoffId}.json"`)
+      .send(JSON.stringify(record, null, 2));
+  });
+
+  const actionOf = (request: FastifyRequest): (typeof ACTIONS)[ConsoleActionKey] => {
+    const key = (request.params as { action: string }).action;
+    const action = (ACTIONS as Record<string, (typeof ACTIONS)[ConsoleActionKey] | undefined>)[key];
+    if (!action) throw Object.assign(new Error(`There is no action "${key}"`), { statusCode: 404 });
+    return action;
+  };
+
+  const alertAccounts = (h: HandoffView): string[] =>
+    h.alerts.flatMap((a) => /Wix account (\S+) holds role/.exec(a)?.[1] ?? []).filter((id) => GUID.test(id));
+
+  const actionPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    handoff: HandoffView,
+    extra: { values?: ActionFormValues; refused?: string } = {},
+    status = 200,
+  ) =>
+    ctx.send(
+      reply,
+      HandoffActionPage({
+        frame: ctx.frame(request, reply, 'handoffs'),
+        handoff,
+        action: actionOf(request),
+        alertAccounts: alertAccounts(handoff),
+        ...extra,
+      }),
+      status,
+    );
+
+  scope.get('/console/handoffs/:id/:action', guarded, async (request, reply) => {
+    actionOf(request);
+    return actionPage(request, reply, await load(request));
+  });
+
+  scope.post('/console/handoffs/:id/:action', form, async (request, reply) => {
+    const action = actionOf(request);
+    const handoff = await load(request);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const field = (name: string): string => (typeof body[name] === 'string' ? body[name].trim() : '');
+    const values: ActionFormValues = {
+      reason: field('reason'),
+      email: field('email'),
+      accountId: field('accountId'),
+    };
+    const actor = actorName(request.staff);
+    const refuse = (why: string, status: number) =>
+      actionPage(request, reply, handoff, { values, refused: why }, status);
+    try {
+      switch (action.key) {
+        case 'revoke':
+          if (!values.reason || values.reason.length > 500)
+            return refuse('Give a reason (1 to 500 characters): it is kept in the audit trail.', 400);
+          await revokeHandoff(client, handoff.handoffId, { reason: values.reason, actor });
+          break;
+        case 'resend':
+          await resendHandoff(client, handoff.handoffId, {
+            actor,
+            ...(values.email ? { email: values.email } : {}),
+          });
+          break;
+        case 'retry':
+          await retryHandoff(client, handoff.handoffId, actor);
+          break;
+        case 'confirm-accepted':
+          if (!values.email) return refuse('Choose who accepted.', 400);
+          await confirmAccepted(client, handoff.handoffId, {
+            email: values.email,
+            actor,
+            ...(values.accountId ? { accountId: values.accountId } : {}),
+          });
+          break;
+        case 'remove-contributor': {
+          if (!GUID.test(values.accountId ?? ''))
+            return refuse('The Wix account id is a GUID such as 3f2a…-…; copy it from the alert.', 400);
+          if (!handoff.siteId) return refuse('This handoff names no site.', 409);
+          const result = await removeContributor(client, options.taskQueue, {
+            siteId: handoff.siteId,
+            accountId: values.accountId!,
+          });
+          if (result.outcome === 'refused') return refuse(`Wix refused the removal: ${result.reason}`, 409);
+          break;
+        }
+      }
+    } catch (err) {
+      if (err instanceof HandoffRequestRefused)
+        return refuse(`The handoff refused this: ${err.reason}.`, 409);
+      if (err instanceof InvalidHandoffRequest) return refuse(err.problems.join('; '), 400);
+      if (err instanceof WixDidNotAnswer) return refuse(`${err.message}. Nothing changed; try again.`, 503);
+      throw err;
+    }
+    return reply.redirect(
+      `/console/handoffs/${encodeURIComponent(handoff.handoffId)}?done=${action.key}`,
+      303,
+    );
+  });
+}

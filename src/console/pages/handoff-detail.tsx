@@ -1,0 +1,164 @@
+// One handoff: its facts, invitees and invite ids, alerts, what happens next, the audit timeline, and the actions.
+import type { HandoffView } from '../../handoff-client';
+import { Layout, Notice, StateBadge, Time, type PageFrame } from './layout';
+import { handoffHref } from './handoff-list';
+import type { ConsoleAction } from './handoff-action';
+
+export interface HandoffDetailView {
+  handoff: HandoffView;
+  /** The staff actions the page offers; the workflow's machine still decides whether each is allowed. */
+  actions: ConsoleAction[];
+  temporalUiUrl?: string;
+  notice?: string;
+  pollSeconds: number;
+}
+
+export function HandoffDetailPage(props: { frame: PageFrame; view: HandoffDetailView }) {
+  const { handoff: h, actions, notice } = props.view;
+  const running = h.endedAt === null || h.endedAt === undefined ? h.source === 'temporal' : false;
+  const earliestExpiry = h.invitees
+    .filter((i) => i.status === 'pending' && i.expiresAt)
+    .map((i) => i.expiresAt!)
+    .sort()[0];
+  const href = handoffHref(h.handoffId);
+  return (
+    <Layout frame={props.frame} title={`Handoff ${h.siteId ?? h.handoffId}`}>
+      <p class="crumbs">
+        <a href="/">Handoffs</a> › {h.handoffId}
+      </p>
+      <h1>
+        Handoff of site <span class="mono">{h.siteId ?? '—'}</span>
+      </h1>
+      {notice && <Notice kind="done">{notice}</Notice>}
+      <div
+        id="live"
+        hx-get={href}
+        hx-trigger={`every ${props.view.pollSeconds}s`}
+        hx-select="#live"
+        hx-swap="outerHTML"
+      >
+        <dl class="facts">
+          <dt>State</dt>
+          <dd>
+            <StateBadge state={h.state} /> {running ? '(running)' : h.endedAt ? '(ended)' : ''}
+          </dd>
+          <dt>Project</dt>
+          <dd>{h.projectId ?? '—'}</dd>
+          <dt>Role</dt>
+          <dd>{h.role ?? '—'}</dd>
+          <dt>Started</dt>
+          <dd>
+            <Time at={h.startedAt} empty="unknown" />
+          </dd>
+          <dt>Ended</dt>
+          <dd>
+            <Time at={h.endedAt} empty="still running" />
+          </dd>
+          <dt>Next reminder</dt>
+          <dd>
+            <Time at={h.nextReminderAt} empty="none scheduled" />
+          </dd>
+          <dt>Invite expires</dt>
+          <dd>
+            <Time at={earliestExpiry} empty="no pending invite" />
+          </dd>
+          <dt>Reminders sent</dt>
+          <dd>{h.remindersSent}</dd>
+          <dt>Read from</dt>
+          <dd>{h.source === 'temporal' ? 'Temporal (live)' : 'the ledger (lasting record)'}</dd>
+        </dl>
+        {h.failure && (
+          <section class="failure" aria-labelledby="failure-heading">
+            <h2 id="failure-heading">Failure</h2>
+            <p>{h.failure}</p>
+          </section>
+        )}
+        {h.alerts.length > 0 && (
+          <section class="alerts" aria-labelledby="alerts-heading">
+            <h2 id="alerts-heading">Needs staff</h2>
+            <ul>
+              {h.alerts.map((a) => (
+                <li>{a}</li>
+              ))}
+            </ul>
+          </section>
+        )}
+        {h.lastRefusal && (
+          <section aria-labelledby="refusal-heading">
+            <h2 id="refusal-heading">Last refused request</h2>
+            <p>
+              <Time at={h.lastRefusal.at} />: {h.lastRefusal.request} was refused: {h.lastRefusal.reason}
+            </p>
+          </section>
+        )}
+        <h2>Invitees</h2>
+        <table class="invitees">
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Invite id</th>
+              <th scope="col">Wix status</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Reminders</th>
+              <th scope="col">Renewals</th>
+              <th scope="col">Accepted</th>
+              <th scope="col">Problem</th>
+            </tr>
+          </thead>
+          <tbody>
+            {h.invitees.map((i) => (
+              <tr>
+                <td>{i.email}</td>
+                <td class="mono">{i.inviteId ?? '—'}</td>
+                <td>{i.status}</td>
+                <td>
+                  <Time at={i.expiresAt} />
+                </td>
+                <td>{i.remindersSent}</td>
+                <td>{i.renewals}</td>
+                <td>
+                  <Time at={i.acceptedAt} />
+                </td>
+                <td>{i.problem ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <h2>Timeline</h2>
+        <ol class="timeline">
+          {h.audit.map((a) => (
+            <li>
+              <Time at={a.at} /> <strong>{a.event}</strong> by <span class="actor">{a.actor}</span>
+              {a.detail && <span class="detail">: {a.detail}</span>}
+            </li>
+          ))}
+        </ol>
+      </div>
+      <section aria-labelledby="actions-heading" class="actions">
+        <h2 id="actions-heading">Actions</h2>
+        <ul>
+          {actions.map((a) => (
+            <li>
+              <a href={`${href}/${a.key}`} class="button">
+                {a.label}…
+              </a>{' '}
+              <span class="hint">{a.description}</span>
+            </li>
+          ))}
+          <li>
+            <a href={`${href}/record`} download>
+              Download the audit record (JSON)
+            </a>
+          </li>
+          {props.view.temporalUiUrl && (
+            <li>
+              <a href={props.view.temporalUiUrl} rel="noopener noreferrer" target="_blank">
+                Open the workflow in the Temporal UI
+              </a>
+            </li>
+          )}
+        </ul>
+      </section>
+    </Layout>
+  );
+}
