@@ -1,9 +1,16 @@
 // The `site-handoff` command line, run in-process against Temporal's dev server, real workers and the Wix simulator.
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { parse } from 'csv-parse/sync';
+import { buildApi } from '../src/api/server';
 import { runCli } from '../src/cli/main';
+import { readHandoff } from '../src/handoff-client';
 import type { HandoffStatus } from '../workflows/handoff-types';
-import { openLedger } from '../src/ledger';
+import { openLedger, type Ledger } from '../src/ledger';
 import { startPostgres } from './support/postgres';
 import { TEST_ENCRYPTION_KEYS_ENV, startDevServerEnv, workflowBundle } from './support/temporal';
 import { ADMIN_ROLE, createHarness, type Harness } from './support/handoff-harness';
@@ -18,6 +25,11 @@ const CLI_ENV = [
   'HANDOFF_TASK_QUEUE',
   'HANDOFF_ENCRYPTION_KEYS',
   'COLUMNS',
+  'HANDOFF_DATABASE_URL',
+  'HANDOFF_API_URL',
+  'HANDOFF_API_PORT',
+  'HANDOFF_API_TOKEN',
+  'HANDOFF_CLI_TOKEN',
 ];
 
 beforeAll(async () => {
@@ -26,6 +38,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(harnesses.map((h) => h.close()));
   await env?.teardown();
+});
+beforeEach(() => {
+  // Nothing listens on port 1: the CLI finds no `npm start` API (another one on this machine must not answer).
+  process.env.HANDOFF_API_PORT = '1';
+  for (const name of ['HANDOFF_DATABASE_URL', 'HANDOFF_API_URL', 'HANDOFF_API_TOKEN', 'HANDOFF_CLI_TOKEN'])
+    delete process.env[name];
 });
 afterEach(() => {
   for (const name of CLI_ENV) {
@@ -265,7 +283,9 @@ test('--help for every command exits 0 and names its options', async () => {
       '--file',
     ],
     status: ['<id>', '--json'],
-    list: ['--state', '--limit', '--json'],
+    list: ['--state', '--email', '--site', '--project', '--from', '--to', '--limit', '--json'],
+    export: ['--format', '--output', '--state', '--email', '--from', 'HANDOFF_CLI_TOKEN'],
+    erase: ['<email>', '--confirm', '--actor'],
     revoke: ['<id>', '--reason', '--actor'],
     resend: ['<id>', '--email', '--actor'],
     retry: ['<id>', '--actor'],
@@ -338,36 +358,249 @@ test('without a worker: complete warns, and queries and updates fail fast with e
   expect(h.sim.emailCount(OWNER)).toBe(0);
 });
 
-test('with HANDOFF_DATABASE_URL, status and list answer a finished handoff from the ledger, its execution deleted', async () => {
+/** Runs a handoff to `accepted` (the erasure refused while it runs), then deletes its execution as retention would. */
+async function acceptedThenForgotten(h: Harness, ledger: Ledger): Promise<string> {
+  const id = `handoff-${h.siteId}`;
+  await h.withWorker(
+    async () => {
+      expect((await cli(...completeArgs(h, '--poll', '1s'))).code).toBe(0);
+      const pending = await untilState(id, 'pending');
+      // A handoff still inviting the address needs it: the erasure waits for the handoff to end.
+      const refused = await cli('erase', OWNER, '--confirm', OWNER);
+      expect(refused.code).toBe(4);
+      expect(refused.err).toContain(`refused: handoffs for this address are still running: ${id}`);
+      expect(refused.err).toContain('Nothing was erased. Revoke them first');
+      h.sim.acceptInvite(pending.invitees[0].inviteId!);
+      await env.client.workflow.getHandle(id).result();
+    },
+    { ledger },
+  );
+  const { runId } = await env.client.workflow.getHandle(id).describe();
+  await env.client.workflowService.deleteWorkflowExecution({
+    namespace: 'default',
+    workflowExecution: { workflowId: id, runId },
+  });
+  return id;
+}
+
+/** Deletion is asynchronous on the dev server (up to tens of seconds): waits until Temporal no longer knows it. */
+async function forgottenByTemporal(id: string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (
+    await env.client.workflow
+      .getHandle(id)
+      .describe()
+      .then(
+        () => true,
+        () => false,
+      )
+  ) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for Temporal to delete ${id}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Export to stdout as CSV and to a file as JSON Lines: both hold the handoff as the ledger has it. */
+async function expectExported(id: string): Promise<void> {
+  const csv = await cli('export', '--state', 'accepted');
+  expect(csv).toMatchObject({ code: 0, err: '' });
+  const rows = parse<Record<string, string>>(csv.out, { columns: true });
+  expect(rows).toContainEqual(
+    expect.objectContaining({
+      handoff_id: id,
+      state: 'accepted',
+      invitee_emails: OWNER,
+      project_id: 'PRJ-1042',
+    }),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'cli-export-'));
+  try {
+    const file = join(dir, 'handoffs.jsonl');
+    const jsonl = await cli('export', '--format', 'jsonl', '--email', OWNER.toUpperCase(), '--output', file);
+    expect(jsonl.code).toBe(0);
+    expect(jsonl.out).toBe('');
+    expect(jsonl.err).toMatch(/^Wrote the JSON Lines export to .*handoffs\.jsonl \(\d+ bytes\)\.$/m);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([
+      expect.objectContaining({ handoffId: id, state: 'accepted', inviteeEmails: [OWNER] }),
+    ]);
+    // Only the finished file is left behind, no temporary one.
+    expect(readdirSync(dir)).toEqual(['handoffs.jsonl']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Mismatched confirmation refused; then erased, and the address is gone from what the CLI shows. */
+async function expectErased(id: string): Promise<void> {
+  const mismatch = await cli('erase', OWNER, '--confirm', 'someone.else@customer.example');
+  expect(mismatch.code).toBe(2);
+  expect(mismatch.err).toContain(
+    'refused: --confirm does not match the address to erase; nothing was erased',
+  );
+  expect((await cli('status', id)).out).toContain(OWNER);
+
+  const erased = await cli('erase', OWNER, '--confirm', OWNER.toUpperCase(), '--actor', 'cli:dpo');
+  expect(erased).toMatchObject({ code: 0, err: '' });
+  expect(erased.out).toMatch(/^Erased the address from 1 handoff, 1 invitee row and \d+ audit entr(y|ies)/m);
+  expect(erased.out).toContain('"customer data erased" by cli:dpo');
+  expect(erased.out).not.toContain(OWNER);
+
+  const after = await cli('status', id, '--json');
+  expect(after.code).toBe(0);
+  expect(after.out.toLowerCase()).not.toContain(OWNER);
+  const view = JSON.parse(after.out) as HandoffStatus;
+  expect(view.state).toBe('accepted');
+  expect(view.audit.at(-1)).toMatchObject({ event: 'customer data erased', actor: 'cli:dpo' });
+  expect((await cli('export', '--format', 'jsonl')).out.toLowerCase()).not.toContain(OWNER);
+  expect(JSON.parse((await cli('list', '--email', OWNER, '--json')).out)).toEqual([]);
+}
+
+test('with HANDOFF_DATABASE_URL: status, list, export and erase of a finished handoff from the ledger, its execution deleted', async () => {
   const h = await harness();
   const pg = await startPostgres();
   const ledger = await openLedger({ databaseUrl: pg.url, poolSize: 2 });
   try {
-    const id = `handoff-${h.siteId}`;
-    await h.withWorker(
-      async () => {
-        expect((await cli(...completeArgs(h, '--poll', '1s'))).code).toBe(0);
-        const pending = await untilState(id, 'pending');
-        h.sim.acceptInvite(pending.invitees[0].inviteId!);
-        await env.client.workflow.getHandle(id).result();
-      },
-      { ledger: ledger },
-    );
-    const { runId } = await env.client.workflow.getHandle(id).describe();
-    await env.client.workflowService.deleteWorkflowExecution({
-      namespace: 'default',
-      workflowExecution: { workflowId: id, runId },
-    });
     process.env.HANDOFF_DATABASE_URL = pg.url;
+    const id = await acceptedThenForgotten(h, ledger);
     const status = await cli('status', id, '--json');
     expect(status.code).toBe(0);
     expect(JSON.parse(status.out)).toMatchObject({ state: 'accepted', source: 'ledger' });
     const list = await cli('list', '--state', 'accepted', '--json');
     expect(list.code).toBe(0);
     expect(JSON.parse(list.out)).toEqual([expect.objectContaining({ workflowId: id, state: 'accepted' })]);
+    await expectExported(id);
+    await expectErased(id);
+    expect(JSON.stringify(await ledger.auditRecord(id)).toLowerCase()).not.toContain(OWNER);
   } finally {
     delete process.env.HANDOFF_DATABASE_URL;
     await ledger.close();
     await pg.stop();
   }
 }, 180_000);
+
+test('without the database at hand, status, list, export and erase go through the running API, with the staff token', async () => {
+  const h = await harness();
+  const token = 'staff-token-5b1f0c9e7d2a';
+  // The service's own embedded ledger, holding only this test's handoff.
+  const ledger = await openLedger({ dataDir: 'memory://' });
+  // The service here takes the token alone; the CLI strips the `alice:` of a named HANDOFF_API_TOKEN entry.
+  const api = buildApi({
+    client: env.client,
+    ledger,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    webhookSecrets: [],
+    apiTokens: [token],
+  });
+  await api.listen({ port: 0, host: '127.0.0.1' });
+  const port = (api.server.address() as AddressInfo).port;
+  const printed: string[] = [];
+  const run = async (...args: string[]) => {
+    const result = await cli(...args);
+    printed.push(result.out, result.err);
+    return result;
+  };
+  try {
+    const id = `handoff-${h.siteId}`;
+    // Before the handoff exists: `npm start`'s API on this machine, found at its default port.
+    process.env.HANDOFF_API_PORT = String(port);
+    process.env.HANDOFF_API_TOKEN = `alice:${token},bob:another-token`;
+    await acceptedThenForgotten(h, ledger);
+
+    // Temporal forgot it: without the API the CLI can only say so.
+    await forgottenByTemporal(id);
+    process.env.HANDOFF_API_PORT = '1';
+    const forgotten = await run('status', id);
+    expect(forgotten.code).toBe(3);
+    expect(forgotten.err).toContain(`No handoff with id ${id}`);
+
+    process.env.HANDOFF_API_PORT = String(port);
+    const table = await run('status', h.siteId);
+    expect(table).toMatchObject({ code: 0, err: '' });
+    expect(table.out).toMatch(/^State\s+accepted$/m);
+    expect(table.out).toMatch(new RegExp(`^${OWNER.replace('.', '\\.')}\\s+accepted\\s+`, 'm'));
+    const json = await run('status', id, '--json');
+    expect(json.code).toBe(0);
+    // The same answer as from the ledger itself.
+    expect(JSON.parse(json.out)).toEqual(
+      JSON.parse(JSON.stringify(await readHandoff(env.client, ledger, id))),
+    );
+    expect(JSON.parse(json.out)).toMatchObject({ state: 'accepted', source: 'ledger' });
+    // A finished handoff needs no Temporal connection at all.
+    process.env.TEMPORAL_ADDRESS = '127.0.0.1:1';
+    expect((await run('status', id)).code).toBe(0);
+    process.env.TEMPORAL_ADDRESS = env.address;
+
+    const listed = await run('list', '--state', 'accepted');
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(new RegExp(`^${id}\\s+accepted\\s+${h.siteId}\\s+PRJ-1042\\s+${OWNER}`, 'm'));
+    expect(JSON.parse((await run('list', '--site', h.siteId, '--json')).out)).toEqual([
+      {
+        workflowId: id,
+        state: 'accepted',
+        siteId: h.siteId,
+        projectId: 'PRJ-1042',
+        customers: [OWNER],
+        running: false,
+      },
+    ]);
+
+    // Named explicitly, with the CLI's own token.
+    process.env.HANDOFF_API_PORT = '1';
+    process.env.HANDOFF_API_URL = `http://127.0.0.1:${port}/`;
+    delete process.env.HANDOFF_API_TOKEN;
+    process.env.HANDOFF_CLI_TOKEN = token;
+    await expectExported(id);
+
+    // The token is required, and a wrong one is named by its variable, never shown.
+    delete process.env.HANDOFF_CLI_TOKEN;
+    const none = await run('status', id);
+    expect(none.code).toBe(5);
+    expect(none.err).toContain('needs a staff token, and none is set');
+    expect(none.err).toMatch(/Set HANDOFF_CLI_TOKEN .*HANDOFF_API_TOKEN/);
+    process.env.HANDOFF_CLI_TOKEN = 'wrong-token-0000';
+    for (const args of [['status', id], ['list'], ['export'], ['erase', OWNER, '--confirm', OWNER]]) {
+      const wrong = await run(...args);
+      expect({ args, code: wrong.code }).toEqual({ args, code: 5 });
+      expect(wrong.err).toContain('refused the staff token from HANDOFF_CLI_TOKEN (401)');
+      expect(wrong.err).not.toContain('wrong-token-0000');
+    }
+    process.env.HANDOFF_CLI_TOKEN = `alice:${token}`;
+    expect((await run('status', id)).err).toContain('leave out the `name:` prefix');
+    process.env.HANDOFF_CLI_TOKEN = token;
+
+    process.env.HANDOFF_API_URL = 'http://127.0.0.1:1';
+    const unreachable = await run('export');
+    expect(unreachable.code).toBe(5);
+    expect(unreachable.err).toContain(
+      'Cannot reach the site-handoff API at http://127.0.0.1:1 (from HANDOFF_API_URL)',
+    );
+    process.env.HANDOFF_API_URL = `http://127.0.0.1:${port}`;
+
+    await expectErased(id);
+    const record = await fetch(`http://127.0.0.1:${port}/v1/handoffs/${id}/record`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(record.status).toBe(200);
+    expect((await record.text()).toLowerCase()).not.toContain(OWNER);
+    expect(printed.join('\n')).not.toContain(token);
+  } finally {
+    await api.close();
+    await ledger.close();
+  }
+}, 180_000);
+
+test('export and erase say how to reach the ledger when neither the database nor the service is there', async () => {
+  for (const args of [['export'], ['erase', OWNER, '--confirm', OWNER]]) {
+    const result = await cli(...args);
+    expect({ args, code: result.code }).toEqual({ args, code: 5 });
+    expect(result.err).toContain('no site-handoff API answers at http://127.0.0.1:1');
+    expect(result.err).toMatch(
+      /Start the service \(`npm start`\), set HANDOFF_API_URL .* HANDOFF_DATABASE_URL/,
+    );
+  }
+  const filtered = await cli('list', '--email', OWNER);
+  expect(filtered.code).toBe(2);
+  expect(filtered.err).toContain('search the handoff ledger, which is not reachable');
+});

@@ -1,6 +1,11 @@
 // The commands: parse with commander, call src/handoff-client.ts, print a table or --json.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { readTaskQueue } from '../config';
@@ -12,13 +17,16 @@ import {
   listHandoffs,
   resendHandoff,
   retryHandoff,
-  readHandoff,
   revokeHandoff,
   toWorkflowId,
+  type HandoffSummary,
+  type HandoffView,
 } from '../handoff-client';
-import type { Ledger } from '../ledger';
-import { HANDOFF_STATES, type HandoffState } from '../../workflows/handoff-types';
-import { EXIT_CODES_HELP, UsageError } from './errors';
+import type { LedgerFilter, LedgerSummary } from '../ledger';
+import { HANDOFF_STATES, type HandoffState, type HandoffStatus } from '../../workflows/handoff-types';
+import { defaultApiUrl, type ExportFormat } from './api-client';
+import { EXIT_CODES_HELP, NoRecords, UsageError } from './errors';
+import type { HandoffRecords } from './records';
 import { renderList, renderStatus } from './format';
 import { readProjectCompleted, type CompleteFlags } from './payload';
 import { NoWorker, hasWorker, requireWorker, taskQueueOf } from './workers';
@@ -30,8 +38,10 @@ export interface CliContext {
   width: number;
   /** Connects on first use; the caller closes it after the command. */
   temporal: () => Promise<{ client: Client; namespace: string }>;
-  /** The handoff records (HANDOFF_DATABASE_URL), undefined when not configured. */
-  ledger: () => Promise<Ledger | undefined>;
+  /** The handoff records: the ledger (HANDOFF_DATABASE_URL) or the service's API; undefined when neither. */
+  records: () => Promise<HandoffRecords | undefined>;
+  /** Streams text to stdout (export). */
+  write: (chunks: AsyncIterable<string>) => Promise<void>;
 }
 
 function defaultActor(): string {
@@ -68,6 +78,113 @@ async function runSelfStarting(ctx: CliContext, moduleName: string, what: string
   await import(modulePath);
 }
 
+interface FilterFlags {
+  state?: HandoffState;
+  email?: string;
+  site?: string;
+  project?: string;
+  from?: string;
+  to?: string;
+}
+
+function isoDate(flag: string) {
+  return (value: string): string => {
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms))
+      throw new InvalidArgumentError(`${flag} must be a date such as 2026-11-01 or an ISO time`);
+    return new Date(ms).toISOString();
+  };
+}
+
+/** The ledger's filters, the same as the API's list and export take. */
+function withFilters(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--state <state>', 'only handoffs in this state').choices(HANDOFF_STATES))
+    .option('--email <email>', 'only handoffs inviting this address (exact, any case)')
+    .option('--site <siteId>', 'only this Wix site')
+    .option('--project <projectId>', 'only this project')
+    .option('--from <date>', 'started at or after this date or time', isoDate('--from'))
+    .option('--to <date>', 'started before this date or time', isoDate('--to'));
+}
+
+const ledgerFilter = (f: FilterFlags): LedgerFilter => ({
+  ...(f.state ? { state: f.state } : {}),
+  ...(f.email?.trim() ? { email: f.email.trim() } : {}),
+  ...(f.site?.trim() ? { siteId: f.site.trim() } : {}),
+  ...(f.project?.trim() ? { projectId: f.project.trim() } : {}),
+  ...(f.from ? { startedFrom: f.from } : {}),
+  ...(f.to ? { startedTo: f.to } : {}),
+});
+
+/** A ledger row as `list` prints it, whichever way it came. */
+const listed = (s: LedgerSummary): HandoffSummary => ({
+  workflowId: s.handoffId,
+  state: s.state,
+  siteId: s.siteId,
+  projectId: s.projectId,
+  customers: s.inviteeEmails,
+  running: s.endedAt === null,
+});
+
+async function requireRecords(ctx: CliContext, command: string): Promise<HandoffRecords> {
+  const records = await ctx.records();
+  if (!records) throw new NoRecords(command, defaultApiUrl(process.env));
+  return records;
+}
+
+/** A handoff the records do not show as ended: Temporal answers it, through a worker, so check for one first. */
+async function readLive(
+  ctx: CliContext,
+  records: HandoffRecords | undefined,
+  workflowId: string,
+  stored: boolean,
+): Promise<HandoffStatus | HandoffView | undefined> {
+  const temporal = await ctx.temporal();
+  try {
+    await requireWorker(
+      temporal.client,
+      temporal.namespace,
+      workflowId,
+      'only a worker can answer the status query',
+    );
+  } catch (err) {
+    // Temporal forgot it before the ledger saw it end (terminated, say): the last record answers.
+    if (err instanceof HandoffNotFound && stored && records) return records.read(workflowId);
+    throw err;
+  }
+  return records ? records.read(workflowId) : getHandoffStatus(temporal.client, workflowId);
+}
+
+const WRITE_FAILURES: Record<string, string> = {
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'part of the path is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+};
+
+/** Writes to a temporary file beside the target and renames it: a failed export never leaves half a file. */
+async function writeFileFromChunks(file: string, chunks: AsyncIterable<string>): Promise<number> {
+  const partial = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${randomBytes(4).toString('hex')}.partial`,
+  );
+  try {
+    await pipeline(Readable.from(chunks), createWriteStream(partial, { flags: 'wx' }));
+    await rename(partial, file);
+  } catch (err) {
+    await unlink(partial).catch(() => undefined);
+    const code = (err as { code?: unknown }).code;
+    const reason = typeof code === 'string' ? WRITE_FAILURES[code] : undefined;
+    // The reason alone: the system's message names the temporary file, which the user never asked for.
+    if (reason) throw new UsageError(`cannot write ${file}: ${reason} (${String(code)})`);
+    throw err;
+  }
+  return (await stat(file)).size;
+}
+
 /** Without the ledger, every handoff Temporal still holds is asked for its status. */
 async function listFromTemporal(ctx: CliContext, opts: { state?: HandoffState; limit: number }) {
   const { client, namespace } = await ctx.temporal();
@@ -98,7 +215,10 @@ export function buildProgram(ctx: CliContext): Command {
     .description(
       'Hand finished Wix sites to customers: one Temporal workflow per site, id handoff-<siteId>.\n' +
         'Connects to Temporal with TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE, ' +
-        'TEMPORAL_API_KEY and TLS settings; handoffs run on the task queue HANDOFF_TASK_QUEUE (default site-handoff).',
+        'TEMPORAL_API_KEY and TLS settings; handoffs run on the task queue HANDOFF_TASK_QUEUE (default site-handoff).\n' +
+        "Finished handoffs, list, export and erase read the ledger: HANDOFF_DATABASE_URL, else the service's API " +
+        '(HANDOFF_API_URL, default http://127.0.0.1:$HANDOFF_API_PORT when `npm start` answers there) with the staff ' +
+        'token from HANDOFF_CLI_TOKEN or HANDOFF_API_TOKEN.',
     )
     .option('--json', 'print machine-readable JSON instead of tables')
     .configureHelp({ showGlobalOptions: true, helpWidth: Math.min(ctx.width, 110) })
@@ -176,48 +296,125 @@ export function buildProgram(ctx: CliContext): Command {
     .argument('<id>', 'handoff id (handoff-<siteId>) or the bare site id')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const workflowId = toWorkflowId(id);
-      const { client, namespace } = await ctx.temporal();
-      const ledger = await ctx.ledger();
+      const records = await ctx.records();
       // A finished handoff answers from its record, which needs no worker and outlives Temporal's retention.
-      const record = ledger ? await ledger.get(workflowId) : undefined;
-      if (!record?.endedAt)
-        await requireWorker(client, namespace, workflowId, 'only a worker can answer the status query');
-      const status = ledger
-        ? await readHandoff(client, ledger, workflowId)
-        : await getHandoffStatus(client, workflowId);
+      const stored = records ? await records.stored(workflowId) : undefined;
+      const status =
+        records && stored?.endedAt
+          ? await records.read(workflowId)
+          : await readLive(ctx, records, workflowId, stored !== undefined);
       if (!status) throw new HandoffNotFound(workflowId);
       if (isJson(cmd)) return printJson(status);
       print(renderStatus(workflowId, status, ctx.width));
     });
 
-  program
-    .command('list')
-    .description('List handoffs, newest first')
-    .addOption(new Option('--state <state>', 'only handoffs in this state').choices(HANDOFF_STATES))
-    .option('--limit <n>', 'at most this many', wholeNumber(1), 50)
-    .action(async (opts: { state?: HandoffState; limit: number }, cmd: Command) => {
-      const ledger = await ctx.ledger();
-      const summaries = ledger
-        ? (
-            await ledger.list({
-              sort: 'started',
-              limit: Math.min(opts.limit, 500),
-              ...(opts.state ? { state: opts.state } : {}),
-            })
-          ).items.map((s) => ({
-            workflowId: s.handoffId,
-            state: s.state,
-            siteId: s.siteId,
-            projectId: s.projectId,
-            customers: s.inviteeEmails,
-            running: s.endedAt === null,
-          }))
+  withFilters(
+    program
+      .command('list')
+      .description(
+        "List handoffs, newest first: from the ledger (HANDOFF_DATABASE_URL or the service's API), else from Temporal",
+      ),
+  )
+    .option('--limit <n>', 'at most this many (500 at most from the ledger)', wholeNumber(1), 50)
+    .action(async (opts: FilterFlags & { limit: number }, cmd: Command) => {
+      const records = await ctx.records();
+      const filter = ledgerFilter(opts);
+      if (!records && Object.keys(filter).some((k) => k !== 'state')) {
+        throw new UsageError(
+          '--email, --site, --project, --from and --to search the handoff ledger, which is not reachable',
+          'Run the service (`npm start`), set HANDOFF_API_URL to its API, or set HANDOFF_DATABASE_URL.',
+        );
+      }
+      const summaries = records
+        ? (await records.list({ ...filter, sort: 'started', limit: Math.min(opts.limit, 500) })).map(listed)
         : await listFromTemporal(ctx, opts);
       if (isJson(cmd)) return printJson(summaries);
       if (!summaries.length) {
         return print(opts.state ? `No handoffs in state ${opts.state}.` : 'No handoffs yet.');
       }
       print(renderList(summaries, ctx.width));
+    });
+
+  withFilters(
+    program
+      .command('export')
+      .description(
+        'Export the handoff records (the ledger, every handoff, running and finished) as CSV or JSON Lines, streamed',
+      ),
+  )
+    .addOption(new Option('--format <format>', 'csv or jsonl').choices(['csv', 'jsonl']).default('csv'))
+    .option('--output <file>', 'write to this file (replaced whole once complete) instead of stdout')
+    .addHelpText(
+      'after',
+      "\nReads the ledger with HANDOFF_DATABASE_URL, else the service's GET /v1/handoffs/export " +
+        '(HANDOFF_API_URL, or `npm start` on this machine) with the staff token from HANDOFF_CLI_TOKEN or HANDOFF_API_TOKEN.\n' +
+        'Examples:\n' +
+        '  site-handoff export --state accepted --from 2026-01-01 --output handoffs.csv\n' +
+        '  site-handoff export --format jsonl --email owner@customer.example',
+    )
+    .action(async (opts: FilterFlags & { format: ExportFormat; output?: string }) => {
+      const records = await requireRecords(ctx, 'export');
+      const chunks = await records.exportText(opts.format, ledgerFilter(opts));
+      if (!opts.output) return ctx.write(chunks);
+      const bytes = await writeFileFromChunks(opts.output, chunks);
+      ctx.err(
+        `Wrote the ${opts.format === 'csv' ? 'CSV' : 'JSON Lines'} export to ${opts.output} (${bytes} bytes).\n`,
+      );
+    });
+
+  program
+    .command('erase')
+    .description(
+      "Erase a customer's email address from the handoff records (their right to erasure): replaced by a random " +
+        "pseudonym everywhere in the ledger, counts and states kept, ended handoffs' Temporal executions deleted",
+    )
+    .argument('<email>', 'the address to erase')
+    .requiredOption('--confirm <email>', 'the same address again, to confirm')
+    .option(
+      '--actor <name>',
+      'who erases, for the audit trail (it must not contain the address)',
+      defaultActor(),
+    )
+    .addHelpText(
+      'after',
+      '\nRefused (exit 4) while a handoff for the address still runs: revoke it first. Through the ledger ' +
+        "(HANDOFF_DATABASE_URL) or the service's DELETE /v1/customers/:email.\n" +
+        'Example:\n  site-handoff erase owner@customer.example --confirm owner@customer.example',
+    )
+    .action(async (email: string, opts: { confirm: string; actor: string }, cmd: Command) => {
+      const address = email.trim();
+      if (!/^[^@\s]+@[^@\s]+$/.test(address))
+        throw new UsageError('erase needs an email address, such as owner@customer.example');
+      if (opts.confirm.trim().toLowerCase() !== address.toLowerCase()) {
+        throw new UsageError(
+          'refused: --confirm does not match the address to erase; nothing was erased',
+          'Type the same address after --confirm to confirm the erasure.',
+        );
+      }
+      const actor = opts.actor.trim();
+      if (!actor) throw new UsageError('--actor must name who erases');
+      // The audit trail keeps the actor after the address is gone: it must not bring the address back.
+      if (actor.toLowerCase().includes(address.toLowerCase()))
+        throw new UsageError('--actor must not contain the address being erased');
+      const records = await requireRecords(ctx, 'erase');
+      const erased = await records.erase(address, opts.confirm.trim(), actor);
+      if (erased.temporalSkipped) {
+        ctx.err(
+          `warning: ${erased.temporalSkipped}: the ended handoffs' Temporal executions (encrypted) were not deleted; ` +
+            "they go at the end of Temporal's retention, or run erase again once Temporal answers.\n",
+        );
+      }
+      if (isJson(cmd)) return printJson({ erased, actor });
+      if (erased.handoffs === 0)
+        return print('The handoff records hold nothing for that address; nothing to erase.');
+      const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+      print([
+        `Erased the address from ${plural(erased.handoffs, 'handoff', 'handoffs')}, ` +
+          `${plural(erased.invitees, 'invitee row', 'invitee rows')} and ` +
+          `${plural(erased.auditEntries, 'audit entry', 'audit entries')}: a random pseudonym stands in for it.`,
+        `Deleted ${plural(erased.temporalExecutions, 'ended Temporal execution', 'ended Temporal executions')}.`,
+        `Each handoff's audit trail records "customer data erased" by ${actor}, without the address.`,
+      ]);
     });
 
   program

@@ -7,6 +7,7 @@ import {
   HandoffRequestRefused,
   InvalidHandoffRequest,
 } from '../handoff-client';
+import { ErasureRefused } from '../ledger';
 import { NoWorker } from './workers';
 
 export const EXIT = {
@@ -25,7 +26,7 @@ Exit codes:
   2  bad usage or invalid input (every problem is listed)
   3  no handoff with that id
   4  the handoff refused the request (the reason is printed)
-  5  cannot reach Temporal, or no worker is running to answer`;
+  5  cannot reach Temporal or the service's API (or it refused the token), or no worker is running to answer`;
 
 /** Wrong command line or unreadable input, found before anything was sent. */
 export class UsageError extends Error {
@@ -59,6 +60,64 @@ export class TemporalUnreachable extends Error {
   ) {
     super(`Cannot reach Temporal at ${address} (${addressSource}): ${detail}`);
     this.name = 'TemporalUnreachable';
+  }
+}
+
+/** The service's HTTP API did not answer (no connection, a timeout, or the answer stopped midway). */
+export class ApiUnreachable extends Error {
+  constructor(
+    readonly url: string,
+    readonly urlSource: string,
+    readonly detail: string,
+  ) {
+    super(`Cannot reach the site-handoff API at ${url} (${urlSource}): ${detail}`);
+    this.name = 'ApiUnreachable';
+  }
+}
+
+/** Where the CLI's staff token came from; the value itself is never kept in an error. */
+export type TokenSource = 'HANDOFF_CLI_TOKEN' | 'HANDOFF_API_TOKEN' | 'none';
+
+/** The API answered 401: no staff token, or one it does not accept. */
+export class ApiTokenRefused extends Error {
+  constructor(
+    readonly url: string,
+    readonly tokenSource: TokenSource,
+    /** HANDOFF_CLI_TOKEN looks like `name:token`, the form HANDOFF_API_TOKEN entries take. */
+    readonly looksNamed = false,
+  ) {
+    super(
+      tokenSource === 'none'
+        ? `the site-handoff API at ${url} needs a staff token, and none is set`
+        : `the site-handoff API at ${url} refused the staff token from ${tokenSource} (401)`,
+    );
+    this.name = 'ApiTokenRefused';
+  }
+}
+
+/** The API answered with an error the CLI has no better name for (5xx, an unexpected status). */
+export class ApiFailed extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    detail: string,
+  ) {
+    super(`the site-handoff API at ${url} answered ${status}: ${detail}`);
+    this.name = 'ApiFailed';
+  }
+}
+
+/** A command that reads the ledger found neither the database nor a running service. */
+export class NoRecords extends Error {
+  constructor(
+    readonly command: string,
+    readonly apiUrl: string,
+  ) {
+    super(
+      `${command} reads the handoff ledger, and neither HANDOFF_DATABASE_URL nor HANDOFF_API_URL is set ` +
+        `and no site-handoff API answers at ${apiUrl}`,
+    );
+    this.name = 'NoRecords';
   }
 }
 
@@ -136,6 +195,60 @@ export function reportError(err: unknown, io: ErrorSink, debug: boolean): number
   if (err instanceof HandoffAlreadyFinished) {
     line(`refused: ${err.message}`);
     return EXIT.refused;
+  }
+  if (err instanceof ErasureRefused) {
+    line(`refused: handoffs for this address are still running: ${err.runningHandoffIds.join(', ')}`);
+    line(
+      'Nothing was erased. Revoke them first (`site-handoff revoke <id> --reason …`), then run erase again.',
+    );
+    return EXIT.refused;
+  }
+  if (err instanceof ApiUnreachable) {
+    line(`error: ${err.message}`);
+    line(
+      err.urlSource === 'from HANDOFF_API_URL'
+        ? "Is the service running there? Check HANDOFF_API_URL (the API's base URL, e.g. http://127.0.0.1:8080)."
+        : 'Is `npm start` still running? Run the command again once it is.',
+    );
+    return EXIT.unreachable;
+  }
+  if (err instanceof ApiTokenRefused) {
+    line(`error: ${err.message}`);
+    if (err.tokenSource === 'none') {
+      line(
+        'Set HANDOFF_CLI_TOKEN to one of the staff tokens the service accepts (its HANDOFF_API_TOKEN), ' +
+          'or set HANDOFF_API_TOKEN as the service has it.',
+      );
+    } else if (err.tokenSource === 'HANDOFF_CLI_TOKEN') {
+      line(
+        err.looksNamed
+          ? 'HANDOFF_CLI_TOKEN holds the token alone: leave out the `name:` prefix of the HANDOFF_API_TOKEN entry.'
+          : "Set HANDOFF_CLI_TOKEN to one of the service's HANDOFF_API_TOKEN tokens (without a `name:` prefix).",
+      );
+    } else {
+      line(
+        "The first entry of HANDOFF_API_TOKEN is not one the service accepts: set HANDOFF_CLI_TOKEN to one of the service's " +
+          'staff tokens, or use the same HANDOFF_API_TOKEN as the service.',
+      );
+    }
+    return EXIT.unreachable;
+  }
+  if (err instanceof ApiFailed) {
+    line(`error: ${err.message}`);
+    line(
+      err.status >= 502 && err.status <= 504
+        ? 'The service (or a proxy before it) is not ready; try again shortly.'
+        : 'The service log says more; run the command again once it is fixed.',
+    );
+    return err.status >= 502 && err.status <= 504 ? EXIT.unreachable : EXIT.unexpected;
+  }
+  if (err instanceof NoRecords) {
+    line(`error: ${err.message}.`);
+    line(
+      'Start the service (`npm start`), set HANDOFF_API_URL to its API, or set HANDOFF_DATABASE_URL to the ' +
+        "service's PostgreSQL; then run the command again.",
+    );
+    return EXIT.unreachable;
   }
   if (err instanceof TemporalUnreachable) {
     line(`error: ${err.message}`);

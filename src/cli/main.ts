@@ -1,17 +1,23 @@
 // Entry point of the `site-handoff` command: runCli returns the exit code, so tests run it in-process.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { Client } from '@temporalio/client';
 import { loadDotEnv, readEncryptionKeys } from '../config';
 import { connectClient } from '../temporal-connection';
-import { openLedger, type Ledger } from '../ledger';
+import { openLedger } from '../ledger';
+import { ServiceApi, cliStaffToken, findServiceApi, sendsTokenInClear } from './api-client';
 import { buildProgram } from './commands';
 import { TemporalUnreachable, UsageError, isCredentialsError, reportError } from './errors';
+import { ApiRecords, LedgerRecords, type HandoffRecords, type Temporal } from './records';
 
 export interface CliIo {
   out: (s: string) => void;
   err: (s: string) => void;
   /** Where `complete --file -` reads from (default: process.stdin). */
   stdin?: NodeJS.ReadableStream;
+  /** Where streamed output (export) goes with backpressure; without it, through `out`. */
+  stdout?: NodeJS.WritableStream;
 }
 
 const DEFAULT_ADDRESS = 'localhost:7233';
@@ -19,6 +25,7 @@ const DEFAULT_ADDRESS = 'localhost:7233';
 const processIo: CliIo = {
   out: (s) => void process.stdout.write(s),
   err: (s) => void process.stderr.write(s),
+  stdout: process.stdout,
 };
 
 /** Where the address came from, without reading or printing any other setting (API keys stay out of output). */
@@ -68,14 +75,16 @@ function outputWidth(): number {
 /** Runs one command line (the arguments after the program name) and returns its exit code. */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   let connection: Promise<{ client: Client; namespace: string; close: () => Promise<void> }> | undefined;
-  let ledger: Promise<Ledger | undefined> | undefined;
+  let records: Promise<OpenRecords> | undefined;
+  const temporal: Temporal = () => (connection ??= connect());
   const program = buildProgram({
     out: io.out,
     err: io.err,
     stdin: io.stdin ?? process.stdin,
     width: outputWidth(),
-    temporal: () => (connection ??= connect()),
-    ledger: () => (ledger ??= openCliLedger()),
+    temporal,
+    records: () => (records ??= openCliRecords(io, temporal)).then((r) => r.records),
+    write: (chunks) => writeStreamed(io, chunks),
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -83,9 +92,9 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   } catch (err) {
     return reportError(err, io, Boolean(process.env.SITE_HANDOFF_DEBUG));
   } finally {
-    if (ledger)
-      await ledger.then(
-        (l) => l?.close(),
+    if (records)
+      await records.then(
+        (r) => r.close?.(),
         () => undefined,
       );
     if (connection) {
@@ -97,13 +106,44 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   }
 }
 
+interface OpenRecords {
+  records?: HandoffRecords;
+  close?: () => Promise<void>;
+}
+
 /**
- * The ledger, when HANDOFF_DATABASE_URL names the shared PostgreSQL; the embedded PGlite belongs to the one
- * process running it (`npm start`), so without the URL the CLI reads Temporal only.
+ * The ledger itself when HANDOFF_DATABASE_URL names the shared PostgreSQL; else the service's API in front of it
+ * (HANDOFF_API_URL, or `npm start`'s when it answers), since the embedded PGlite belongs to the one process
+ * running it; else none, and the CLI reads Temporal only.
  */
-async function openCliLedger(): Promise<Ledger | undefined> {
+async function openCliRecords(io: CliIo, temporal: Temporal): Promise<OpenRecords> {
   const url = process.env.HANDOFF_DATABASE_URL?.trim();
-  return url ? openLedger({ databaseUrl: url, poolSize: 1 }) : undefined;
+  if (url) {
+    const ledger = await openLedger({ databaseUrl: url, poolSize: 1 });
+    return { records: new LedgerRecords(ledger, temporal), close: () => ledger.close() };
+  }
+  const target = await findServiceApi(process.env);
+  if (!target) return {};
+  if (sendsTokenInClear(target)) {
+    io.err(
+      `warning: ${target.url} is plain http to another machine: the staff token crosses the network unencrypted; ` +
+        'use https.\n',
+    );
+  }
+  return { records: new ApiRecords(new ServiceApi(target, cliStaffToken(process.env))) };
+}
+
+/** Streams text to stdout with backpressure; a reader that went away (`| head`) ends it quietly. */
+async function writeStreamed(io: CliIo, chunks: AsyncIterable<string>): Promise<void> {
+  if (!io.stdout) {
+    for await (const chunk of chunks) io.out(chunk);
+    return;
+  }
+  try {
+    await pipeline(Readable.from(chunks), io.stdout, { end: false });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'EPIPE') throw err;
+  }
 }
 
 /** `node bin/site-handoff.js …` and `ts-node src/cli/main.ts …`. */

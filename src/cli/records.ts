@@ -1,0 +1,118 @@
+// The handoff records the CLI reads: the ledger itself (HANDOFF_DATABASE_URL) or the service's API in front of it.
+import type { Client } from '@temporalio/client';
+import { readHandoff, type HandoffView } from '../handoff-client';
+import {
+  toCsvLines,
+  toJsonLines,
+  type ErasureResult,
+  type Ledger,
+  type LedgerFilter,
+  type LedgerListQuery,
+  type LedgerSummary,
+} from '../ledger';
+import type { ExportFormat, ServiceApi } from './api-client';
+import { TemporalUnreachable } from './errors';
+
+export type Temporal = () => Promise<{ client: Client; namespace: string }>;
+
+/** What erase did: the ledger's counts, the Temporal executions deleted, and why some were not (if so). */
+export type ErasureOutcome = ErasureResult & { temporalExecutions: number; temporalSkipped?: string };
+
+export interface HandoffRecords {
+  /** Whether the ledger knows the handoff and when it ended, without asking Temporal. */
+  stored(handoffId: string): Promise<{ endedAt: string | null } | undefined>;
+  /** The status as the API shows it: the ledger's for an ended handoff, Temporal's while it runs. */
+  read(handoffId: string): Promise<HandoffView | undefined>;
+  list(query: LedgerListQuery): Promise<LedgerSummary[]>;
+  exportText(format: ExportFormat, filter: LedgerFilter): Promise<AsyncIterable<string>>;
+  erase(email: string, confirmEmail: string, actor: string): Promise<ErasureOutcome>;
+}
+
+export class LedgerRecords implements HandoffRecords {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly temporal: Temporal,
+  ) {}
+
+  async stored(handoffId: string) {
+    const record = await this.ledger.get(handoffId);
+    return record && { endedAt: record.endedAt };
+  }
+
+  async read(handoffId: string) {
+    const record = await this.ledger.get(handoffId);
+    // What readHandoff answers for an ended handoff, without connecting to Temporal for it.
+    if (record?.endedAt) return { ...record, source: 'ledger' as const };
+    return readHandoff((await this.temporal()).client, this.ledger, handoffId);
+  }
+
+  async list(query: LedgerListQuery) {
+    return (await this.ledger.list(query)).items;
+  }
+
+  exportText(format: ExportFormat, filter: LedgerFilter) {
+    const rows = this.ledger.export(filter);
+    return Promise.resolve(format === 'csv' ? toCsvLines(rows) : toJsonLines(rows));
+  }
+
+  /** As the API's erasure does: the ledger first, then Temporal's own copies of the ended handoffs. */
+  async erase(email: string, _confirmEmail: string, actor: string): Promise<ErasureOutcome> {
+    const held: string[] = [];
+    for await (const row of this.ledger.export({ email })) held.push(row.handoffId);
+    const erased = await this.ledger.erase(email, { actor });
+    if (!held.length) return { ...erased, temporalExecutions: 0 };
+    let temporal: { client: Client; namespace: string };
+    try {
+      temporal = await this.temporal();
+    } catch (err) {
+      if (!(err instanceof TemporalUnreachable)) throw err;
+      return { ...erased, temporalExecutions: 0, temporalSkipped: err.message };
+    }
+    let deleted = 0;
+    for (const handoffId of held) if (await deleteClosedExecution(temporal, handoffId)) deleted++;
+    return { ...erased, temporalExecutions: deleted };
+  }
+}
+
+/** Deletes the handoff's execution when it has closed; a running or already forgotten one is left alone. */
+async function deleteClosedExecution(
+  { client, namespace }: { client: Client; namespace: string },
+  handoffId: string,
+): Promise<boolean> {
+  try {
+    const { status, runId } = await client.workflow.getHandle(handoffId).describe();
+    if (status.name === 'RUNNING') return false;
+    await client.workflowService.deleteWorkflowExecution({
+      namespace,
+      workflowExecution: { workflowId: handoffId, runId },
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ApiRecords implements HandoffRecords {
+  constructor(readonly api: ServiceApi) {}
+
+  async stored(handoffId: string) {
+    const record = await this.api.record(handoffId);
+    return record && { endedAt: record.handoff.endedAt };
+  }
+
+  read(handoffId: string) {
+    return this.api.handoff(handoffId);
+  }
+
+  list(query: LedgerListQuery) {
+    return this.api.list(query);
+  }
+
+  exportText(format: ExportFormat, filter: LedgerFilter) {
+    return this.api.exportText(format, filter);
+  }
+
+  erase(email: string, confirmEmail: string, actor: string) {
+    return this.api.erase(email, confirmEmail, actor);
+  }
+}
