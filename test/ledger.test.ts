@@ -666,7 +666,66 @@ describe.each([postgresBackend(), pgliteBackend()])('ledger on $name', (backend)
         acceptedBy: null,
         revokedBy: 'staff:ana',
         failure: null,
+        nextReminderAt: null,
+        expiresAt: null,
+        needsStaff: false,
       });
+    });
+
+    it('shows what is next and what needs staff, and filters by it', async () => {
+      const l = await seeded();
+      const all = (query: Omit<Parameters<Ledger['list']>[0], 'limit'>) => l.list({ ...query, limit: 100 });
+      const pending = specs.find((s) => s.state === 'pending')!;
+      const [row] = (await all({ sort: 'started', siteId: siteOf(pending.n) })).items;
+      expect(row).toMatchObject({
+        nextReminderAt: at(pending.started! + 2 * 24 * 60),
+        expiresAt: at(pending.started! + 30 * 24 * 60),
+        needsStaff: false,
+      });
+      const failed = specs.filter((s) => s.state === 'failed').map((s) => idOf(s.n));
+      expect(failed.length).toBeGreaterThan(0);
+      // An alert makes a handoff need staff whatever its state.
+      const alerted = writeFor({ n: 90, state: 'revoked', started: 5 });
+      await l.record({
+        ...alerted,
+        status: { ...alerted.status, alerts: ['Wix account a1 holds role Admin'] },
+      });
+      const needing = [...failed, idOf(90)].sort();
+      expect(ids((await all({ sort: 'started', needsStaff: true })).items).sort()).toEqual(needing);
+      expect(await l.countNeedingStaff()).toBe(needing.length);
+      expect(await l.countNeedingStaff({ siteId: siteOf(90) })).toBe(1);
+    });
+
+    it('draws the overview from SQL: funnel, time to accept and starts per week, over a date range', async () => {
+      const l = await seeded();
+      const count = (pick: (s: Spec) => boolean) => specs.filter(pick).length;
+      const invited = (s: Spec) => s.state !== 'inviting' && s.state !== 'awaitingProject';
+      const overview = await l.overview();
+      expect(overview.funnel).toEqual({
+        started: specs.length,
+        invited: count(invited),
+        // statusFor gives the k-th invitee k reminders: reminded means two invitees or more.
+        reminded: count((s) => (s.emails ?? ['x']).length > 1),
+        accepted: count((s) => s.state === 'accepted'),
+        expired: count((s) => s.state === 'expired'),
+        revoked: count((s) => s.state === 'revoked'),
+        failed: count((s) => s.state === 'failed'),
+        open: count(
+          (s) => !(FINAL_STATES as readonly string[]).includes(s.state ?? 'pending') && s.state !== 'failed',
+        ),
+      });
+      // Every accepted fixture accepted 90 minutes after it started.
+      const accepted = count((s) => s.state === 'accepted');
+      expect(overview.timeToAccept.buckets[0]).toEqual({ label: 'under 1 day', count: accepted });
+      expect(overview.timeToAccept.buckets.slice(1).every((b) => b.count === 0)).toBe(true);
+      expect(overview.timeToAccept.medianHours).toBeCloseTo(1.5, 5);
+      expect(overview.startedPerWeek.reduce((n, w) => n + w.count, 0)).toBe(specs.length);
+      for (const w of overview.startedPerWeek) expect(new Date(`${w.week}T00:00:00Z`).getUTCDay()).toBe(1);
+      // A range that starts after every fixture holds nothing.
+      const empty = await l.overview({ from: at(10_000) });
+      expect(empty.funnel.started).toBe(0);
+      expect(empty.timeToAccept.medianHours).toBeNull();
+      expect(empty.startedPerWeek).toEqual([]);
     });
 
     it('counts per state with SQL, under the same filters', async () => {
