@@ -277,7 +277,22 @@ test('after a revoke that left a contributor, staff remove it from the alert', a
   const pending = await waitForState(SITES.contributor, (s) => s.state === 'pending', 'pending');
   const accountId = await acceptAtSimulator(pending.invitees[0].inviteId!);
   await api('POST', `/v1/handoffs/${SITES.contributor}/revoke`, { reason: 'contract cancelled' });
-  await waitForState(SITES.contributor, (s) => s.state === 'revoked' && s.alerts.length > 0, 'the alert');
+  const revoked = await waitForState(
+    SITES.contributor,
+    (s) => s.state === 'revoked' && s.alerts.length > 0,
+    'the alert',
+  );
+  // A named token's holder is the actor, through the API as through the console.
+  expect((revoked as Status & { audit: { event: string; actor: string }[] }).audit).toContainEqual(
+    expect.objectContaining({ event: 'revoke requested', actor: 'alice' }),
+  );
+  const { json: needing } = await api<{ handoffs: { siteId: string }[] }>(
+    'GET',
+    '/v1/handoffs?needsStaff=true',
+  );
+  expect(needing.handoffs.map((h) => h.siteId)).toEqual(
+    expect.arrayContaining([SITES.contributor, SITES.failed]),
+  );
 
   await page.goto(detail(SITES.contributor));
   expect(await page.locator('.alerts').textContent()).toContain(accountId);

@@ -31,6 +31,7 @@ beforeAll(async () => {
     taskQueue: h.taskQueue,
     webhookSecrets: [],
     apiTokens: [],
+    console: { sessionSecret: 'a-session-secret-for-tests-only-0123456789' },
   });
   await api.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
@@ -190,3 +191,18 @@ async function expectEventually(check: () => Promise<void>): Promise<void> {
     }
   }
 }
+
+test('with no staff token the console opens with a warning, and lists the ledger with hostile text escaped', async () => {
+  const page = await fetch(`${base}/?projectId=${encodeURIComponent(HOSTILE_PROJECT)}`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  const html = await page.text();
+  expect(html).toContain(
+    'HANDOFF_API_TOKEN is not set: anyone who can reach this console can act on handoffs',
+  );
+  expect(html).toContain('&lt;img src=x onerror=alert(1)>');
+  expect(html).not.toContain('<img src=x');
+  expect(html).not.toMatch(/<script(?![^>]*\bsrc=)(?![^>]*application\/json)[^>]*>/);
+  const counts = await json('GET', `/v1/handoffs/counts?projectId=${encodeURIComponent(HOSTILE_PROJECT)}`);
+  expect(counts.json).toMatchObject({ needsStaff: 0 });
+});

@@ -36,6 +36,7 @@ const isoDate = z
 const filterSchema = z
   .object({
     state: z.enum(HANDOFF_STATES, { message: `must be one of ${HANDOFF_STATES.join(', ')}` }).optional(),
+    needsStaff: z.enum(['true', '1'], { message: 'must be true (failed, or holding an alert)' }).optional(),
     email: z.string().trim().min(3).max(254).optional(),
     siteId: z.string().trim().min(1).max(100).optional(),
     projectId: z.string().trim().min(1).max(200).optional(),
@@ -69,6 +70,7 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
 
 const toFilter = (q: z.infer<typeof filterSchema>): LedgerFilter => ({
   ...(q.state ? { state: q.state } : {}),
+  ...(q.needsStaff ? { needsStaff: true } : {}),
   ...(q.email ? { email: q.email } : {}),
   ...(q.siteId ? { siteId: q.siteId } : {}),
   ...(q.projectId ? { projectId: q.projectId } : {}),
@@ -99,9 +101,14 @@ export function registerRecordRoutes(app: FastifyInstance, options: RecordRoutes
     return { handoffs: page.items.map(listed), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   });
 
-  app.get('/v1/handoffs/counts', { preHandler: staffOnly }, async (request) => ({
-    counts: await ledger.countByState(toFilter(parse(filterSchema, request.query))),
-  }));
+  app.get('/v1/handoffs/counts', { preHandler: staffOnly }, async (request) => {
+    const filter = toFilter(parse(filterSchema, request.query));
+    const [counts, needsStaff] = await Promise.all([
+      ledger.countByState(filter),
+      ledger.countNeedingStaff(filter),
+    ]);
+    return { counts, needsStaff };
+  });
 
   // Streamed page by page from the ledger, never loaded whole.
   app.get('/v1/handoffs/export', { preHandler: staffOnly }, async (request, reply) => {
