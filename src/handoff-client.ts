@@ -378,7 +378,11 @@ export async function eraseCustomer(
 }
 
 /** Deletes the handoff's execution when it has closed; a running or forgotten one is left alone. */
-async function deleteClosedExecution(client: Client, namespace: string, handoffId: string): Promise<boolean> {
+export async function deleteClosedExecution(
+  client: Client,
+  namespace: string,
+  handoffId: string,
+): Promise<boolean> {
   try {
     const { status, runId } = await client.workflow.getHandle(handoffId).describe();
     if (status.name === 'RUNNING') return false;

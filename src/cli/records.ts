@@ -1,6 +1,6 @@
 // The handoff records the CLI reads: the ledger itself (HANDOFF_DATABASE_URL) or the service's API in front of it.
 import type { Client } from '@temporalio/client';
-import { readHandoff, type HandoffView } from '../handoff-client';
+import { deleteClosedExecution, readHandoff, type HandoffView } from '../handoff-client';
 import {
   toCsvLines,
   toJsonLines,
@@ -69,26 +69,9 @@ export class LedgerRecords implements HandoffRecords {
       return { ...erased, temporalExecutions: 0, temporalSkipped: err.message };
     }
     let deleted = 0;
-    for (const handoffId of held) if (await deleteClosedExecution(temporal, handoffId)) deleted++;
+    for (const handoffId of held)
+      if (await deleteClosedExecution(temporal.client, temporal.namespace, handoffId)) deleted++;
     return { ...erased, temporalExecutions: deleted };
-  }
-}
-
-/** Deletes the handoff's execution when it has closed; a running or already forgotten one is left alone. */
-async function deleteClosedExecution(
-  { client, namespace }: { client: Client; namespace: string },
-  handoffId: string,
-): Promise<boolean> {
-  try {
-    const { status, runId } = await client.workflow.getHandle(handoffId).describe();
-    if (status.name === 'RUNNING') return false;
-    await client.workflowService.deleteWorkflowExecution({
-      namespace,
-      workflowExecution: { workflowId: handoffId, runId },
-    });
-    return true;
-  } catch {
-    return false;
   }
 }
 
