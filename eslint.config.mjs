@@ -54,7 +54,13 @@ export default tseslint.config(
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: 'script',
-      globals: { window: 'readonly', document: 'readonly', Intl: 'readonly', Chart: 'readonly' },
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        Intl: 'readonly',
+        Chart: 'readonly',
+      },
     },
   },
   {

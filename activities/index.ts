@@ -62,6 +62,7 @@ export function createActivities({ wix, inviteValidityMs = INVITE_VALIDITY_MS }:
             email: i.email.toLowerCase(),
             inviteId: i.id,
             expiresAt: expiryOf(i) ?? now + inviteValidityMs,
+            ...(i.acceptLink ? { inviteLink: i.acceptLink } : {}),
           }));
         return { invites, failedEmails: answer.failedEmails.map((e) => e.toLowerCase()) };
       } catch (err) {

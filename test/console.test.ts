@@ -203,6 +203,14 @@ test('the detail shows invites, timeline and next steps; the sandbox mailbox acc
   const pending = await waitForState(SITES.accepted, (s) => s.state === 'pending', 'pending');
   await page.getByRole('cell', { name: pending.invitees[0].inviteId! }).waitFor();
   expect(await page.locator('.timeline li').count()).toBeGreaterThan(0);
+  // The invite link Wix gave, copied for the customer; the ledger never stores it.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: service.api });
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await page.getByRole('button', { name: 'Copied' }).waitFor();
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${PORTS.wix}/_simulator/accept\\?token=`));
+  const { json: record } = await api<Record<string, unknown>>('GET', `/v1/handoffs/${SITES.accepted}/record`);
+  expect(JSON.stringify(record)).not.toContain(link);
   expect(await page.locator('.facts').textContent()).toContain(HOSTILE);
   expect(
     await page.getByRole('link', { name: 'Open the workflow in the Temporal UI' }).getAttribute('href'),

@@ -74,6 +74,8 @@ export interface SentInvite {
   email: string;
   inviteId: string;
   expiresAt: number;
+  /** Wix's acceptLink, for staff to copy while the invite is pending; never written to the ledger. */
+  inviteLink?: string;
 }
 
 /** ApplicationFailure types a refused or invalid staff request fails with; the client maps each to one error. */
@@ -108,6 +110,7 @@ export interface Invitee {
   acceptedByAccountId?: string;
   acceptedBy?: string;
   problem?: string;
+  inviteLink?: string;
 }
 
 export interface AuditEntry {
@@ -126,6 +129,8 @@ export interface InviteeStatusView {
   renewals: number;
   acceptedAt: string | null;
   problem: string | null;
+  /** While the invite is pending and Wix gave one: the link staff can copy to the customer. */
+  inviteLink?: string;
 }
 
 /** What the `status` query returns: plain JSON. */

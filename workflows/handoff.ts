@@ -342,6 +342,7 @@ export class Handoff {
         renewals: i.renewals,
         acceptedAt: iso(i.acceptedAt),
         problem: i.problem ?? null,
+        ...(i.status === 'pending' && i.inviteLink ? { inviteLink: i.inviteLink } : {}),
       })),
       remindersSent: context.invitees.reduce((n, i) => n + i.remindersSent, 0),
       nextReminderAt: upcoming.length ? iso(Math.min(...upcoming)) : null,

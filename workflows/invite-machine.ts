@@ -419,6 +419,7 @@ export const inviteMachine = setup({
               ...i,
               status: 'pending',
               inviteId: invite.inviteId,
+              inviteLink: invite.inviteLink,
               invitedAt: event.at,
               cycleStartedAt: event.at,
               expiresAt: invite.expiresAt,

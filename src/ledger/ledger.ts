@@ -117,7 +117,9 @@ export class Ledger {
   /** Stores a handoff's view and its new audit entries; repeating or reordering writes changes nothing twice. */
   async record(write: LedgerWrite): Promise<RecordResult> {
     checkWrite(write);
-    const { audit: _ignored, ...status } = write.status;
+    const { audit: _ignored, ...given } = write.status;
+    // An invite link lets its holder accept the invite: it stays in Temporal (encrypted), never in the ledger.
+    const status = { ...given, invitees: given.invitees.map(({ inviteLink: _link, ...i }) => i) };
     const invitees = [...new Map(status.invitees.map((i) => [i.email, i])).values()];
     const audit = [...new Map(write.audit.map((a) => [a.seq, a])).values()];
     const revokedBy =

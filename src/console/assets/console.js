@@ -31,4 +31,21 @@
   document.addEventListener('htmx:afterSettle', function () {
     localize(document);
   });
+
+  // Copy buttons name the field they copy; delegated, so they keep working after a live refresh.
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest && event.target.closest('button[data-copy]');
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute('data-copy'));
+    if (!field) return;
+    navigator.clipboard.writeText(field.value).then(
+      function () {
+        button.textContent = 'Copied';
+      },
+      function () {
+        field.select();
+        button.textContent = 'Press Ctrl+C to copy';
+      },
+    );
+  });
 })();

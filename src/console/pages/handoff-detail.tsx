@@ -103,10 +103,11 @@ export function HandoffDetailPage(props: { frame: PageFrame; view: HandoffDetail
               <th scope="col">Renewals</th>
               <th scope="col">Accepted</th>
               <th scope="col">Problem</th>
+              <th scope="col">Invite link</th>
             </tr>
           </thead>
           <tbody>
-            {h.invitees.map((i) => (
+            {h.invitees.map((i, n) => (
               <tr>
                 <td>{i.email}</td>
                 <td class="mono">{i.inviteId ?? '—'}</td>
@@ -120,6 +121,23 @@ export function HandoffDetailPage(props: { frame: PageFrame; view: HandoffDetail
                   <Time at={i.acceptedAt} />
                 </td>
                 <td>{i.problem ?? ''}</td>
+                <td>
+                  {i.inviteLink ? (
+                    <span class="copy">
+                      <input
+                        id={`invite-link-${n}`}
+                        readOnly
+                        value={i.inviteLink}
+                        aria-label={`Invite link for ${i.email}`}
+                      />
+                      <button type="button" data-copy={`invite-link-${n}`}>
+                        Copy link
+                      </button>
+                    </span>
+                  ) : (
+                    ''
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
