@@ -10,6 +10,7 @@ import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   WORKFLOW_TYPE,
   acceptedSignal,
+  changeUpdate,
   customerHandoff,
   handoffWorkflowId,
   projectCompletedSignal,
@@ -27,10 +28,11 @@ import {
   type RemoveContributorInput,
   type RemoveContributorResult,
 } from '../workflows/remove-contributor';
-import { validateProjectCompleted } from '../workflows/project-schema';
+import { validateHandoffChange, validateProjectCompleted } from '../workflows/project-schema';
 import {
   REQUEST_INVALID,
   REQUEST_REFUSED,
+  type ChangeRequest,
   type HandoffState,
   type HandoffStatus,
   type ProjectCompleted,
@@ -204,6 +206,29 @@ export function resendHandoff(
   const workflowId = toWorkflowId(idOrSiteId);
   return staffUpdate(client, workflowId, () =>
     client.workflow.getHandle(workflowId).executeUpdate(resendUpdate, { args: [request] }),
+  );
+}
+
+/**
+ * A change to a running handoff, validated here first (nothing is sent when a field is wrong) and decided by the
+ * workflow's machine. `updateId` makes a retried call (the same key) one change, never two.
+ */
+export async function changeHandoff(
+  client: Client,
+  idOrSiteId: string,
+  request: ChangeRequest,
+  options: { updateId?: string } = {},
+): Promise<HandoffStatus> {
+  const checked = validateHandoffChange(request);
+  if (!checked.ok) throw new InvalidHandoffRequest(checked.problems, 'change');
+  const workflowId = toWorkflowId(idOrSiteId);
+  return staffUpdate(client, workflowId, () =>
+    client.workflow
+      .getHandle(workflowId)
+      .executeUpdate(changeUpdate, {
+        args: [request],
+        ...(options.updateId ? { updateId: options.updateId } : {}),
+      }),
   );
 }
 

@@ -1339,6 +1339,7 @@ describe('invite machine', () => {
         wakeAt: T0 + 6 * HOUR,
         checkContributors: false,
         clockEvents: [],
+        removals: [],
         sends: [],
       });
       const atPoll = due(s, T0 + 6 * HOUR);
@@ -1471,6 +1472,102 @@ describe('invite machine', () => {
       const restored = restoreHandoff({ value: saved.value, context: older as typeof saved.context });
       expect(restored.context).toMatchObject({ lastCheckAt: 0, wixBusyUntil: 0, reportedAccountIds: [] });
       expect(stateOf(restored)).toBe('pending');
+    });
+  });
+
+  describe('changes by staff to a running handoff', () => {
+    const at = T0 + DAY;
+    const pause = (t = at): HandoffEvent => ({
+      type: 'PAUSE_REQUESTED',
+      at: t,
+      actor: STAFF,
+      reason: 'holiday',
+    });
+    const resume = (t: number): HandoffEvent => ({ type: 'RESUME_REQUESTED', at: t, actor: STAFF });
+    const add = (email: string): HandoffEvent => ({ type: 'INVITEE_ADDED', at, actor: STAFF, email });
+    const remove = (email: string): HandoffEvent => ({
+      type: 'INVITEE_REMOVAL_REQUESTED',
+      at,
+      actor: STAFF,
+      email,
+    });
+    const replace = (email: string, newEmail: string): HandoffEvent => ({
+      type: 'INVITEE_REPLACEMENT_REQUESTED',
+      at,
+      actor: STAFF,
+      email,
+      newEmail,
+    });
+
+    it('replaces: the new address is invited first; the old invite is revoked only once the new one is out', () => {
+      let s = run(pendingHandoff([ANNA]), replace(ANNA, BEN));
+      expect(stateOf(s)).toBe('inviting');
+      expect(invitee(s, ANNA)).toMatchObject({ status: 'pending', replacedBy: BEN });
+      expect(whatIsDue(s.context, at).removals).toEqual([]);
+      s = run(s, invitesSent(at, [BEN]));
+      expect(stateOf(s)).toBe('pending');
+      expect(invitee(s, ANNA)).toMatchObject({ status: 'pending', removalDue: true });
+      expect(whatIsDue(s.context, at).removals.map((i) => i.email)).toEqual([ANNA]);
+      s = run(s, { type: 'INVITEE_REMOVED', email: ANNA, at, outcome: 'revoked' });
+      expect(statuses(s)).toEqual({ [ANNA]: 'removed', [BEN]: 'pending' });
+      expect(invitee(s, BEN).replaces).toBe(ANNA);
+    });
+
+    it('a replacement Wix refuses leaves the old invite as it was, free to be replaced again', () => {
+      const s = run(pendingHandoff([ANNA]), replace(ANNA, BEN), invitesSent(at, [], [BEN]));
+      expect(stateOf(s)).toBe('pending');
+      expect(invitee(s, ANNA)).toMatchObject({ status: 'pending', replacedBy: undefined });
+      expect(invitee(s, ANNA).removalDue).toBeFalsy();
+      expect(refusalReason(s, replace(ANNA, CARLA))).toBeUndefined();
+    });
+
+    it('removing the last invitee, an accepted one or an unknown one is refused in words', () => {
+      const s = pendingHandoff([ANNA]);
+      expect(refusalReason(s, remove(ANNA))).toMatch(/last invitee: .*revoke it instead/);
+      expect(refusalReason(s, remove(CARLA))).toBe(`${CARLA} is not invited by this handoff`);
+      expect(refusalReason(s, add(ANNA))).toMatch(/already invited/);
+      const two = pendingHandoff([ANNA, BEN]);
+      expect(refusalReason(two, remove(BEN))).toBeUndefined();
+      expect(refusalReason(acceptedHandoff(), pause())).toBe('the handoff has already ended as accepted');
+      expect(refusalReason(revokingHandoff(), add(CARLA))).toBe(
+        'adding an invitee is not allowed while the handoff is revoking',
+      );
+    });
+
+    it('paused: no reminder falls due and none is decided; the expiry still ends the invite without a renewal', () => {
+      let s = run(pendingHandoff([ANNA]), pause());
+      expect(s.context.paused).toMatchObject({ since: at, actor: STAFF, reason: 'holiday' });
+      expect(refusalReason(s, pause())).toBe('reminders are already paused');
+      expect(refusalReason(s, reminderDue(ANNA, T0 + 3 * DAY))).toBeDefined();
+      const due = whatIsDue(s.context, T0 + 11 * DAY);
+      expect(due.clockEvents).toEqual([]);
+      expect(due.wakeAt).toBe(Math.min(T0 + 11 * DAY, T0 + VALIDITY, s.context.lastCheckAt + 6 * HOUR));
+      s = run(s, expiryReached(ANNA, T0 + VALIDITY));
+      expect(stateOf(s)).toBe('expired');
+    });
+
+    it('a resume after three missed reminders makes one catch-up due, then the schedule goes on', () => {
+      let s = run(pendingHandoff([ANNA]), pause(), resume(T0 + 11 * DAY));
+      expect(s.context.paused).toBeUndefined();
+      expect(refusalReason(s, resume(T0 + 11 * DAY))).toBe('reminders are not paused');
+      expect(next(s, ANNA)).toBe(T0 + 10 * DAY);
+      s = run(s, reminderDue(ANNA, T0 + 11 * DAY), reminderSent(ANNA, T0 + 11 * DAY));
+      expect(next(s, ANNA)).toBe(T0 + 20 * DAY);
+    });
+
+    it('check now makes a contributors check due at once; a policy change takes effect for what is next', () => {
+      let s = pendingHandoff([ANNA]);
+      expect(whatIsDue(s.context, T0 + HOUR).checkContributors).toBe(false);
+      s = run(s, { type: 'CHECK_REQUESTED', at: T0 + HOUR, actor: STAFF });
+      expect(whatIsDue(s.context, T0 + HOUR).checkContributors).toBe(true);
+      s = run(s, {
+        type: 'POLICY_CHANGED',
+        at: T0 + HOUR,
+        actor: STAFF,
+        policy: { reminderOffsetsMs: [DAY, 3 * DAY], maxRenewals: 0 },
+      });
+      expect(next(s, ANNA)).toBe(T0 + DAY);
+      expect(s.context.policy.maxRenewals).toBe(0);
     });
   });
 });

@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type {
   AcceptedNotice,
+  ChangeRequest,
   HandoffStatus,
   ResendRequest,
   RetryRequest,
@@ -43,6 +44,8 @@ export const statusQuery = defineQuery<HandoffStatus>('status');
 export const revokeUpdate = defineUpdate<HandoffStatus, [RevokeRequest]>('requestRevoke');
 /** Resend now with an answer, by the same rules as reminders (never after acceptance or expiry). */
 export const resendUpdate = defineUpdate<HandoffStatus, [ResendRequest]>('requestResend');
+/** A change to the running handoff (invitees, pause, policy, check now), answered with the new status. */
+export const changeUpdate = defineUpdate<HandoffStatus, [ChangeRequest]>('requestChange');
 
 /** A handoff started with a refused payload waits this long for a corrected one. */
 const AWAIT_VALID_PROJECT = '1 hour';
@@ -67,6 +70,9 @@ export async function customerHandoff(carried?: CarriedHandoff): Promise<Handoff
   });
   setHandler(resendUpdate, (request: ResendRequest) => handoff.answer({ kind: 'resend', request }), {
     validator: (request: ResendRequest) => handoff.validateResend(request),
+  });
+  setHandler(changeUpdate, (request: ChangeRequest) => handoff.answerChange(request), {
+    validator: (request: ChangeRequest) => handoff.validateChange(request),
   });
 
   try {

@@ -51,6 +51,19 @@ export interface RetryRequest {
   actor: string;
 }
 
+/** A change staff make to a running handoff; the machine decides whether the handoff's state allows it. */
+export type HandoffChange =
+  | { kind: 'addInvitee'; email: string }
+  | { kind: 'removeInvitee'; email: string }
+  /** Invites the new address first and revokes the old invite only once the new one is out. */
+  | { kind: 'replaceInvitee'; email: string; newEmail: string; reason?: string }
+  | { kind: 'pause'; reason?: string }
+  | { kind: 'resume' }
+  | { kind: 'checkAcceptance' }
+  | { kind: 'changePolicy'; policy: HandoffPolicyInput };
+
+export type ChangeRequest = HandoffChange & { actor: string };
+
 /** States a user sees; the machine's top-level state names. The API and the CLI validate against this list. */
 export const HANDOFF_STATES = [
   'awaitingProject',
@@ -92,7 +105,9 @@ export type InviteeStatus =
   /** Wix refused this address or its invite; staff can retry once fixed. */
   | 'failed'
   /** Bulk Invite may or may not have reached Wix: an email may exist whose invite id we never got. */
-  | 'unconfirmed';
+  | 'unconfirmed'
+  /** Taken off the handoff by staff (removed or replaced); its invite, if any, revoked at Wix. */
+  | 'removed';
 
 export interface Invitee {
   email: string;
@@ -111,6 +126,13 @@ export interface Invitee {
   acceptedBy?: string;
   problem?: string;
   inviteLink?: string;
+  /** Staff removed (or replaced) this invitee: its pending invite is revoked at Wix next. */
+  removalDue?: boolean;
+  /** The address this invitee replaces, and the one that replaced it. */
+  replaces?: string;
+  replacedBy?: string;
+  /** Reminders passed over while reminders were paused, so a resume sends at most one catch-up. */
+  skippedReminders?: number;
 }
 
 export interface AuditEntry {
@@ -131,6 +153,8 @@ export interface InviteeStatusView {
   problem: string | null;
   /** While the invite is pending and Wix gave one: the link staff can copy to the customer. */
   inviteLink?: string;
+  replaces?: string;
+  replacedBy?: string;
 }
 
 /** What the `status` query returns: plain JSON. */
@@ -147,5 +171,9 @@ export interface HandoffStatus {
   lastRefusal: { at: string; request: string; reason: string } | null;
   /** Things staff must look at, e.g. a contributor still on the site after a revoke. */
   alerts: string[];
+  /** Reminders paused by staff: since when, by whom, why. The invite's own expiry still counts. */
+  paused?: { since: string; actor: string; reason: string | null } | null;
+  /** The reminder policy in force (after any change by staff). */
+  policy?: { reminderOffsetsMs: number[]; acceptancePollMs: number; maxRenewals: number };
   audit: AuditEntry[];
 }

@@ -7,6 +7,7 @@ import {
   REQUEST_REFUSED,
   type AcceptedNotice,
   type AuditEntry,
+  type ChangeRequest,
   type HandoffState,
   type HandoffStatus,
   type ResendRequest,
@@ -28,7 +29,7 @@ import {
   type HandoffSnapshot,
   type MachineState,
 } from './invite-machine';
-import { validateProjectCompleted } from './project-schema';
+import { validateHandoffChange, validateProjectCompleted, type CheckedChange } from './project-schema';
 import { HANDOFF_STATE_ATTRIBUTE } from './search-attributes';
 
 export const WORKFLOW_ACTOR = 'site-handoff';
@@ -56,9 +57,60 @@ export type Inbound =
   | { kind: 'revoke'; request: RevokeRequest; id?: number }
   | { kind: 'accepted'; notice: AcceptedNotice }
   | { kind: 'retry'; request: RetryRequest }
-  | { kind: 'resend'; request: ResendRequest; id?: number };
+  | { kind: 'resend'; request: ResendRequest; id?: number }
+  | { kind: 'change'; request: ChangeRequest; id?: number };
 
-type Answered = Extract<Inbound, { kind: 'revoke' | 'resend' }>;
+type Answered = Extract<Inbound, { kind: 'revoke' | 'resend' | 'change' }>;
+
+/** Each change as the machine's event and the audit entry that explains it. */
+function changeEvent(
+  change: CheckedChange,
+  at: number,
+  actor: string,
+): { event: HandoffEvent; audit: string; detail?: string } {
+  switch (change.kind) {
+    case 'addInvitee':
+      return {
+        event: { type: 'INVITEE_ADDED', at, actor, email: change.email },
+        audit: 'invitee added',
+        detail: change.email,
+      };
+    case 'removeInvitee':
+      return {
+        event: { type: 'INVITEE_REMOVAL_REQUESTED', at, actor, email: change.email },
+        audit: 'invitee removed',
+        detail: change.email,
+      };
+    case 'replaceInvitee':
+      return {
+        event: {
+          type: 'INVITEE_REPLACEMENT_REQUESTED',
+          at,
+          actor,
+          email: change.email,
+          newEmail: change.newEmail,
+        },
+        audit: 'invitee replaced',
+        detail: `${change.email} → ${change.newEmail}${change.reason ? `: ${change.reason}` : ''}`,
+      };
+    case 'pause':
+      return {
+        event: { type: 'PAUSE_REQUESTED', at, actor, reason: change.reason },
+        audit: 'reminders paused',
+        detail: change.reason,
+      };
+    case 'resume':
+      return { event: { type: 'RESUME_REQUESTED', at, actor }, audit: 'reminders resumed' };
+    case 'checkAcceptance':
+      return { event: { type: 'CHECK_REQUESTED', at, actor }, audit: 'acceptance check requested' };
+    case 'changePolicy':
+      return {
+        event: { type: 'POLICY_CHANGED', at, actor, policy: change.policy },
+        audit: 'policy changed',
+        detail: JSON.stringify(change.given),
+      };
+  }
+}
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 /** Messages come from outside: anything but a non-empty string is "unknown". */
@@ -182,6 +234,44 @@ export class Handoff {
     return this.status();
   }
 
+  /**
+   * A change with an answer. Replacing or removing waits for Wix too: the caller learns whether the new invite went
+   * out (the old one is revoked only then) and when the removed invite is revoked.
+   */
+  async answerChange(request: ChangeRequest): Promise<HandoffStatus> {
+    await this.answer({ kind: 'change', request });
+    const invitee = (email: string) => this.context.invitees.find((i) => i.email === normaliseEmail(email));
+    if (request.kind === 'removeInvitee') {
+      await condition(() => this.done || !invitee(request.email)?.removalDue);
+    }
+    if (request.kind === 'replaceInvitee' || request.kind === 'addInvitee') {
+      const old = request.kind === 'replaceInvitee' ? request.email : undefined;
+      const added = request.kind === 'replaceInvitee' ? request.newEmail : request.email;
+      await condition(
+        () => this.done || (invitee(added)?.status !== 'toInvite' && !(old && invitee(old)?.removalDue)),
+      );
+      const now = invitee(added);
+      if (now && now.status !== 'pending' && now.status !== 'accepted') {
+        const stays = old ? `; the invite for ${normaliseEmail(old)} stays` : '';
+        throw refusal(request.kind, `Wix did not invite ${now.email} (${now.problem ?? now.status})${stays}`);
+      }
+    }
+    return this.status();
+  }
+
+  /** Rejects a change up front (nothing in history) when it is malformed or the machine refuses it now. */
+  validateChange(request: ChangeRequest): void {
+    const checked = validateHandoffChange(request);
+    if (!checked.ok) {
+      throw ApplicationFailure.create({
+        type: REQUEST_INVALID,
+        message: checked.problems.join('; '),
+        nonRetryable: true,
+      });
+    }
+    this.validate(checked.change.kind, changeEvent(checked.change, Date.now(), actorOf(request)).event);
+  }
+
   /** Rejects a revoke update up front (nothing in history) when it is malformed or the machine refuses it now. */
   validateRevoke(request: RevokeRequest): void {
     if (!request || typeof request.reason !== 'string' || !request.reason.trim()) {
@@ -247,6 +337,14 @@ export class Handoff {
           { event: 'resend requested', actor, detail: email },
         );
         return this.settle(message, 'resend', reason, actor);
+      }
+      case 'change': {
+        const actor = actorOf(message.request);
+        const checked = validateHandoffChange(message.request);
+        if (!checked.ok) return this.settle(message, 'change', checked.problems.join('; '), actor);
+        const { event, audit, detail } = changeEvent(checked.change, at, actor);
+        const reason = this.feed(event, { event: audit, actor, detail });
+        return this.settle(message, checked.change.kind, reason, actor);
       }
       case 'retry': {
         const actor = actorOf(message.request);
@@ -343,12 +441,26 @@ export class Handoff {
         acceptedAt: iso(i.acceptedAt),
         problem: i.problem ?? null,
         ...(i.status === 'pending' && i.inviteLink ? { inviteLink: i.inviteLink } : {}),
+        ...(i.replaces ? { replaces: i.replaces } : {}),
+        ...(i.replacedBy ? { replacedBy: i.replacedBy } : {}),
       })),
       remindersSent: context.invitees.reduce((n, i) => n + i.remindersSent, 0),
-      nextReminderAt: upcoming.length ? iso(Math.min(...upcoming)) : null,
+      nextReminderAt: upcoming.length && !context.paused ? iso(Math.min(...upcoming)) : null,
       failure: context.failure ?? null,
       lastRefusal: this.lastRefusal,
       alerts: [...this.alerts],
+      paused: context.paused
+        ? {
+            since: iso(context.paused.since)!,
+            actor: context.paused.actor,
+            reason: context.paused.reason ?? null,
+          }
+        : null,
+      policy: {
+        reminderOffsetsMs: [...context.policy.reminderOffsetsMs],
+        acceptancePollMs: context.policy.acceptancePollMs,
+        maxRenewals: context.policy.maxRenewals,
+      },
       audit: [...this.audit],
     };
   }

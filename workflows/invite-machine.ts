@@ -40,6 +40,8 @@ export interface HandoffContext {
   wixBusyUntil: number;
   failure?: string;
   revocation?: { reason: string; actor: string; requestedAt: number };
+  /** Staff paused reminders: none is sent until they resume; the invite's expiry still counts. */
+  paused?: { since: number; actor: string; reason?: string };
 }
 
 export type HandoffEvent =
@@ -60,7 +62,17 @@ export type HandoffEvent =
   /** The contributors holding the invited role, as Wix listed them: the machine judges who accepted. */
   | { type: 'CONTRIBUTORS_SEEN'; at: number; accountIds: string[] }
   | { type: 'CONTRIBUTORS_CHECK_FAILED'; at: number }
-  | { type: 'WIX_BUSY'; until: number };
+  | { type: 'WIX_BUSY'; until: number }
+  // Staff changes to a running handoff.
+  | { type: 'INVITEE_ADDED'; at: number; actor: string; email: string }
+  | { type: 'INVITEE_REMOVAL_REQUESTED'; at: number; actor: string; email: string }
+  | { type: 'INVITEE_REPLACEMENT_REQUESTED'; at: number; actor: string; email: string; newEmail: string }
+  /** A removed invitee's invite, revoked at Wix (or refused). */
+  | { type: 'INVITEE_REMOVED'; email: string; at: number; outcome: 'revoked' | 'refused'; detail?: string }
+  | { type: 'PAUSE_REQUESTED'; at: number; actor: string; reason?: string }
+  | { type: 'RESUME_REQUESTED'; at: number; actor: string }
+  | { type: 'CHECK_REQUESTED'; at: number; actor: string }
+  | { type: 'POLICY_CHANGED'; at: number; actor: string; policy: Partial<ResolvedPolicy> };
 
 type EventOf<T extends HandoffEvent['type']> = Extract<HandoffEvent, { type: T }>;
 
@@ -93,7 +105,7 @@ const newInvitee = (email: string): Invitee => ({
 /** When the invitee's next reminder is due, if the schedule has one left before the invite expires. */
 export function nextReminderAt(invitee: Invitee, policy: ResolvedPolicy): number | undefined {
   if (invitee.status !== 'pending' || invitee.cycleStartedAt === undefined) return undefined;
-  const offset = policy.reminderOffsetsMs[invitee.remindersSent];
+  const offset = policy.reminderOffsetsMs[invitee.remindersSent + (invitee.skippedReminders ?? 0)];
   if (offset === undefined) return undefined;
   const at = invitee.cycleStartedAt + offset;
   return invitee.expiresAt !== undefined && at >= invitee.expiresAt ? undefined : at;
@@ -126,6 +138,8 @@ export interface DueWork {
   clockEvents: HandoffEvent[];
   /** Emails to send now, none while Wix asked to wait. */
   sends: { invitee: Invitee; purpose: 'reminder' | 'renewal' }[];
+  /** Invites of invitees staff removed or replaced, to revoke at Wix now. */
+  removals: Invitee[];
 }
 
 /** Behaviour that changed for new handoffs; running handoffs keep the old one (the workflow decides via patched()). */
@@ -143,14 +157,17 @@ export function whatIsDue(
   now: number,
   rules: DueRules = { waitOutWixPause: true },
 ): DueWork {
-  const pending = withStatus(ctx, 'pending');
+  const removals = withStatus(ctx, 'pending').filter((i) => i.removalDue);
+  const pending = withStatus(ctx, 'pending').filter((i) => !i.removalDue);
   const nextCheckAt = ctx.lastCheckAt + ctx.policy.acceptancePollMs;
   const wixPaused = now < ctx.wixBusyUntil;
-  const times = [nextCheckAt];
+  const times = [nextCheckAt, ...(removals.length ? [now] : [])];
+  // Paused by staff: no reminder falls due; expiry (and a renewal already decided) still does.
+  const reminderAtOf = (i: Invitee) => (ctx.paused ? undefined : nextReminderAt(i, ctx.policy));
   let emailDue = false;
   const clockEvents: HandoffEvent[] = [];
   for (const i of pending) {
-    const reminderAt = nextReminderAt(i, ctx.policy);
+    const reminderAt = reminderAtOf(i);
     const decided = i.reminderDue || i.renewalDue;
     // A resend already decided waits only for Wix's pause, if there is one.
     if (decided) times.push(ctx.wixBusyUntil);
@@ -162,7 +179,7 @@ export function whatIsDue(
       emailDue ||= decided || hasExpired(i, now) || (reminderAt ?? Infinity) <= now;
     }
     if (expiryIsDue(i, now)) clockEvents.push({ type: 'EXPIRY_REACHED', email: i.email, at: now });
-    else if (reminderIsDue(i, ctx.policy, now))
+    else if (!ctx.paused && reminderIsDue(i, ctx.policy, now))
       clockEvents.push({ type: 'REMINDER_DUE', email: i.email, at: now });
   }
   const sends: DueWork['sends'] = [];
@@ -177,6 +194,7 @@ export function whatIsDue(
     checkContributors: emailDue || nextCheckAt <= now,
     clockEvents,
     sends,
+    removals,
   };
 }
 
@@ -301,6 +319,55 @@ function resendRefusal(ctx: HandoffContext, event: EventOf<'RESEND_REQUESTED'>):
   return 'nothing to resend: no pending invite that is not already being resent or expired';
 }
 
+/** Invitees still in play: they have, or may get, a working invite. */
+const active = (ctx: HandoffContext): Invitee[] =>
+  withStatus(ctx, 'pending', 'toInvite', 'unconfirmed', 'failed').filter((i) => !i.removalDue);
+
+const MAX_INVITEES = 50;
+
+function addRefusal(ctx: HandoffContext, email: string): string | undefined {
+  const known = find(ctx, email);
+  if (known && known.status !== 'removed')
+    return `${known.email} is already invited by this handoff (${known.status})`;
+  if (ctx.invitees.length >= MAX_INVITEES) return `a handoff invites at most ${MAX_INVITEES} addresses`;
+  return undefined;
+}
+
+function removalRefusal(ctx: HandoffContext, email: string): string | undefined {
+  const invitee = find(ctx, email);
+  if (!invitee) return `${email} is not invited by this handoff`;
+  if (invitee.status === 'accepted')
+    return `${invitee.email} has accepted; remove the contributor in Wix instead (POST /v1/sites/:siteId/contributors/:accountId/remove)`;
+  if (invitee.removalDue || ['removed', 'revoked'].includes(invitee.status))
+    return `${invitee.email} is already removed`;
+  if (!active(ctx).some((i) => i.email !== invitee.email) && withStatus(ctx, 'accepted').length === 0)
+    return `${invitee.email} is the last invitee: removing them would end the handoff, so revoke it instead`;
+  return undefined;
+}
+
+function replacementRefusal(ctx: HandoffContext, email: string, newEmail: string): string | undefined {
+  const invitee = find(ctx, email);
+  if (!invitee) return `${email} is not invited by this handoff`;
+  if (invitee.replacedBy) return `${invitee.email} is already being replaced by ${invitee.replacedBy}`;
+  if (!['pending', 'failed', 'unconfirmed', 'expired'].includes(invitee.status) || invitee.removalDue)
+    return `the invite for ${invitee.email} is ${invitee.removalDue ? 'being removed' : invitee.status}; it cannot be replaced`;
+  return addRefusal(ctx, newEmail);
+}
+
+/** On a resume, reminders whose time passed while paused are skipped but the latest, so one catch-up is sent. */
+function skipMissedReminders(ctx: HandoffContext, at: number): Invitee[] {
+  return ctx.invitees.map((i) => {
+    if (i.status !== 'pending' || i.cycleStartedAt === undefined) return i;
+    let index = i.remindersSent + (i.skippedReminders ?? 0);
+    let missed = 0;
+    while ((ctx.policy.reminderOffsetsMs[index] ?? Infinity) + i.cycleStartedAt <= at) {
+      missed++;
+      index++;
+    }
+    return missed > 1 ? { ...i, skippedReminders: (i.skippedReminders ?? 0) + missed - 1 } : i;
+  });
+}
+
 export const inviteMachine = setup({
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- XState's way to declare types
   types: {} as { context: HandoffContext; events: HandoffEvent },
@@ -319,7 +386,12 @@ export const inviteMachine = setup({
     reminderAllowed: ({ context, event }) => {
       assertEvent(event, 'REMINDER_DUE');
       const invitee = find(context, event.email);
-      return invitee !== undefined && reminderIsDue(invitee, context.policy, event.at);
+      return (
+        context.paused === undefined &&
+        invitee !== undefined &&
+        !invitee.removalDue &&
+        reminderIsDue(invitee, context.policy, event.at)
+      );
     },
     reminderWasDue: ({ context, event }) => {
       assertEvent(event, 'REMINDER_SENT');
@@ -332,7 +404,11 @@ export const inviteMachine = setup({
     },
     renewalsLeft: ({ context, event }) => {
       assertEvent(event, 'EXPIRY_REACHED');
-      return (find(context, event.email)?.renewals ?? Infinity) < context.policy.maxRenewals;
+      // A renewal is a resend: none while staff have paused reminders.
+      return (
+        context.paused === undefined &&
+        (find(context, event.email)?.renewals ?? Infinity) < context.policy.maxRenewals
+      );
     },
     renewalWasDue: ({ context, event }) => {
       assertEvent(event, 'INVITE_RENEWED');
@@ -361,6 +437,25 @@ export const inviteMachine = setup({
     hasAcceptedInvitee: ({ context }) => withStatus(context, 'accepted').length > 0,
     hasExpiredInvitee: ({ context }) => withStatus(context, 'expired').length > 0,
     roleNotYetPrepared: ({ context }) => context.roleId === undefined,
+    additionAllowed: ({ context, event }) => {
+      assertEvent(event, 'INVITEE_ADDED');
+      return addRefusal(context, event.email) === undefined;
+    },
+    removalAllowed: ({ context, event }) => {
+      assertEvent(event, 'INVITEE_REMOVAL_REQUESTED');
+      return removalRefusal(context, event.email) === undefined;
+    },
+    replacementAllowed: ({ context, event }) => {
+      assertEvent(event, 'INVITEE_REPLACEMENT_REQUESTED');
+      return replacementRefusal(context, event.email, event.newEmail) === undefined;
+    },
+    isBeingRemoved: ({ context, event }) => {
+      assertEvent(event, 'INVITEE_REMOVED');
+      return find(context, event.email)?.removalDue === true;
+    },
+    isRunning: ({ context }) => context.paused === undefined,
+    isPaused: ({ context }) => context.paused !== undefined,
+    roleIsKnown: ({ context }) => context.roleId !== undefined,
     identifiesAcceptance: ({ context, event }) => {
       assertEvent(event, 'CONTRIBUTORS_SEEN');
       return judgeContributors(context, event.accountIds).kind === 'accepted';
@@ -450,6 +545,20 @@ export const inviteMachine = setup({
         }),
       };
     }),
+    settleReplacements: assign(({ context }) => ({
+      // A replacement whose invite is out takes over: the old invite is revoked next (or simply dropped if none).
+      // One that failed leaves the old invitee as it was, free to be replaced again.
+      invitees: context.invitees.map((i) => {
+        const by = i.replacedBy === undefined ? undefined : find(context, i.replacedBy);
+        if (!by || by.status === 'toInvite') return i;
+        if (by.status === 'pending') {
+          return i.status === 'pending'
+            ? { ...i, removalDue: true, reminderDue: false, renewalDue: false }
+            : { ...i, status: 'removed' as const, reminderDue: false, renewalDue: false };
+        }
+        return { ...i, replacedBy: undefined };
+      }),
+    })),
     recordSendFailure: assign(({ context, event }) => {
       assertEvent(event, 'SEND_FAILED');
       const emails = new Set(event.emails.map(normaliseEmail));
@@ -571,6 +680,71 @@ export const inviteMachine = setup({
         ),
       };
     }),
+    addInvitee: assign(({ context, event }) => {
+      assertEvent(event, 'INVITEE_ADDED');
+      const email = normaliseEmail(event.email);
+      const again = find(context, email) !== undefined;
+      return {
+        invitees: again
+          ? context.invitees.map((i) => (i.email === email ? newInvitee(email) : i))
+          : [...context.invitees, newInvitee(email)],
+      };
+    }),
+    requestRemoval: assign(({ context, event }) => {
+      assertEvent(event, 'INVITEE_REMOVAL_REQUESTED');
+      return {
+        invitees: updateInvitee(
+          context,
+          event.email,
+          find(context, event.email)?.status === 'pending'
+            ? { removalDue: true, reminderDue: false, renewalDue: false }
+            : { status: 'removed', reminderDue: false, renewalDue: false },
+        ),
+      };
+    }),
+    requestReplacement: assign(({ context, event }) => {
+      assertEvent(event, 'INVITEE_REPLACEMENT_REQUESTED');
+      const old = normaliseEmail(event.email);
+      const next = normaliseEmail(event.newEmail);
+      const replacement = { ...newInvitee(next), replaces: old };
+      const invitees = context.invitees
+        .filter((i) => i.email !== next)
+        .map((i) => (i.email === old ? { ...i, replacedBy: next } : i));
+      return { invitees: [...invitees, replacement] };
+    }),
+    recordRemoval: assign(({ context, event }) => {
+      assertEvent(event, 'INVITEE_REMOVED');
+      return {
+        invitees: updateInvitee(
+          context,
+          event.email,
+          event.outcome === 'revoked'
+            ? { status: 'removed', removalDue: false }
+            : { status: 'failed', removalDue: false, problem: event.detail },
+        ),
+      };
+    }),
+    pauseReminders: assign(({ context, event }) => {
+      assertEvent(event, 'PAUSE_REQUESTED');
+      return {
+        paused: { since: event.at, actor: event.actor, ...(event.reason ? { reason: event.reason } : {}) },
+        // A reminder decided but not yet sent waits too; a renewal keeps the invite alive and still goes.
+        invitees: context.invitees.map((i) => (i.reminderDue ? { ...i, reminderDue: false } : i)),
+      };
+    }),
+    resumeReminders: assign(({ context, event }) => {
+      assertEvent(event, 'RESUME_REQUESTED');
+      return { paused: undefined, invitees: skipMissedReminders(context, event.at) };
+    }),
+    checkNow: assign(({ context, event }) => {
+      assertEvent(event, 'CHECK_REQUESTED');
+      // The next poll counts from the last check: moving it back makes the check due at once.
+      return { lastCheckAt: Math.min(context.lastCheckAt, event.at - context.policy.acceptancePollMs) };
+    }),
+    changePolicy: assign(({ context, event }) => {
+      assertEvent(event, 'POLICY_CHANGED');
+      return { policy: { ...context.policy, ...event.policy } };
+    }),
     prepareRetry: assign(({ context }) => ({
       failure: undefined,
       // Staff retrying after a fix want it now, not after an earlier pause.
@@ -617,8 +791,8 @@ export const inviteMachine = setup({
     inviting: {
       on: {
         HANDOFF_PREPARED: { guard: 'roleNotYetPrepared', actions: 'recordPreparation' },
-        INVITES_SENT: { actions: 'recordInvites', target: 'settling' },
-        SEND_FAILED: { actions: 'recordSendFailure', target: 'settling' },
+        INVITES_SENT: { actions: ['recordInvites', 'settleReplacements'], target: 'settling' },
+        SEND_FAILED: { actions: ['recordSendFailure', 'settleReplacements'], target: 'settling' },
         ACCEPTED: { guard: 'acceptanceAllowed', actions: 'recordAcceptance' },
         REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
       },
@@ -638,6 +812,18 @@ export const inviteMachine = setup({
         REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
         RETRY: { guard: 'hasSomethingToRetry', actions: 'prepareRetry', target: 'settling' },
         RESEND_REQUESTED: { guard: 'resendAllowed', actions: 'markResendDue' },
+        INVITEE_ADDED: { guard: 'additionAllowed', actions: 'addInvitee', target: 'settling' },
+        INVITEE_REMOVAL_REQUESTED: { guard: 'removalAllowed', actions: 'requestRemoval', target: 'settling' },
+        INVITEE_REPLACEMENT_REQUESTED: {
+          guard: 'replacementAllowed',
+          actions: 'requestReplacement',
+          target: 'settling',
+        },
+        INVITEE_REMOVED: { guard: 'isBeingRemoved', actions: 'recordRemoval', target: 'settling' },
+        PAUSE_REQUESTED: { guard: 'isRunning', actions: 'pauseReminders' },
+        RESUME_REQUESTED: { guard: 'isPaused', actions: 'resumeReminders' },
+        CHECK_REQUESTED: { guard: 'roleIsKnown', actions: 'checkNow' },
+        POLICY_CHANGED: { actions: 'changePolicy' },
         CONTRIBUTORS_SEEN: [
           {
             guard: 'identifiesAcceptance',
@@ -663,6 +849,15 @@ export const inviteMachine = setup({
         RETRY: { guard: 'hasSomethingToRetry', actions: 'prepareRetry', target: 'settling' },
         ACCEPTED: { guard: 'acceptanceAllowed', actions: 'recordAcceptance', target: 'settling' },
         REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
+        // Staff fix what failed: a typo'd address replaced, one added or dropped, another policy.
+        INVITEE_ADDED: { guard: 'additionAllowed', actions: 'addInvitee', target: 'settling' },
+        INVITEE_REMOVAL_REQUESTED: { guard: 'removalAllowed', actions: 'requestRemoval', target: 'settling' },
+        INVITEE_REPLACEMENT_REQUESTED: {
+          guard: 'replacementAllowed',
+          actions: 'requestReplacement',
+          target: 'settling',
+        },
+        POLICY_CHANGED: { actions: 'changePolicy' },
         // An invite that may have gone out (unconfirmed) can still be accepted.
         CONTRIBUTORS_SEEN: [
           {
@@ -731,6 +926,24 @@ export function refusalReason(snapshot: HandoffSnapshot, event: HandoffEvent): s
       return acceptRefusal(ctx, event) ?? `an acceptance is not taken while ${state}`;
     case 'RESEND_REQUESTED':
       return state === 'pending' ? resendRefusal(ctx, event) : `resend is not allowed while ${state}`;
+    case 'INVITEE_ADDED':
+      return addRefusal(ctx, event.email) ?? changeRefusal('adding an invitee', state);
+    case 'INVITEE_REMOVAL_REQUESTED':
+      return removalRefusal(ctx, event.email) ?? changeRefusal('removing an invitee', state);
+    case 'INVITEE_REPLACEMENT_REQUESTED':
+      return (
+        replacementRefusal(ctx, event.email, event.newEmail) ?? changeRefusal('replacing an invitee', state)
+      );
+    case 'PAUSE_REQUESTED':
+      return ctx.paused ? 'reminders are already paused' : changeRefusal('pausing reminders', state);
+    case 'RESUME_REQUESTED':
+      return ctx.paused ? changeRefusal('resuming reminders', state) : 'reminders are not paused';
+    case 'CHECK_REQUESTED':
+      return state === 'pending'
+        ? 'the role is not resolved yet, so there is nothing to check'
+        : changeRefusal('an acceptance check', state);
+    case 'POLICY_CHANGED':
+      return changeRefusal('a policy change', state);
     case 'RETRY':
       return retryable(ctx).length === 0
         ? 'nothing to retry: no invite has failed or is unconfirmed'
@@ -739,6 +952,11 @@ export function refusalReason(snapshot: HandoffSnapshot, event: HandoffEvent): s
       return `${event.type} is not allowed while ${state}`;
   }
 }
+
+const changeRefusal = (what: string, state: HandoffState): string =>
+  state === 'inviting'
+    ? `${what} waits until the invites are out: try again in a moment`
+    : `${what} is not allowed while the handoff is ${state}`;
 
 /** A project-completed event that repeats what the handoff already has: a no-op, not a refusal. */
 export function isRepeatedProject(snapshot: HandoffSnapshot, project: ProjectCompleted): boolean {

@@ -197,3 +197,93 @@ export function validateProjectCompleted(
     },
   };
 }
+
+/** A change staff make to a running handoff, as checked: durations resolved to milliseconds. */
+export type CheckedChange =
+  | { kind: 'addInvitee'; email: string }
+  | { kind: 'removeInvitee'; email: string }
+  | { kind: 'replaceInvitee'; email: string; newEmail: string; reason?: string }
+  | { kind: 'pause'; reason?: string }
+  | { kind: 'resume' }
+  | { kind: 'checkAcceptance' }
+  | {
+      kind: 'changePolicy';
+      policy: { reminderOffsetsMs?: number[]; acceptancePollMs?: number; maxRenewals?: number };
+      /** The change as given, for the audit trail. */
+      given: NonNullable<ProjectCompletedInput['policy']>;
+    };
+
+export type ChangeValidation = { ok: true; change: CheckedChange } | { ok: false; problems: string[] };
+
+const CHANGE_FIELDS: Record<CheckedChange['kind'], string[]> = {
+  addInvitee: ['email'],
+  removeInvitee: ['email'],
+  replaceInvitee: ['email', 'newEmail', 'reason'],
+  pause: ['reason'],
+  resume: [],
+  checkAcceptance: [],
+  changePolicy: ['policy'],
+};
+
+function address(p: Problems, field: string, value: unknown): string | undefined {
+  if (typeof value !== 'string' || !EMAIL.test(value.trim()))
+    return void p.add(field, 'must be a valid email address');
+  if (value.length > 254) return void p.add(field, 'must be at most 254 characters');
+  return value.trim().toLowerCase();
+}
+
+/** Validates a staff change (`{ kind, actor, … }`) with every problem named; the API, the CLI and the workflow use it. */
+export function validateHandoffChange(input: unknown): ChangeValidation {
+  const p = new Problems();
+  if (!isObject(input)) return { ok: false, problems: [`the change must be an object, not ${kind(input)}`] };
+  const fields = CHANGE_FIELDS[input.kind as CheckedChange['kind']];
+  if (!fields) {
+    return { ok: false, problems: [`kind must be one of ${Object.keys(CHANGE_FIELDS).join(', ')}`] };
+  }
+  p.unknownFields('', input, ['kind', 'actor', ...fields]);
+  const reason = input.reason === undefined ? undefined : text(p, 'reason', input.reason, 500);
+  let change: CheckedChange | undefined;
+  switch (input.kind as CheckedChange['kind']) {
+    case 'addInvitee':
+    case 'removeInvitee': {
+      const email = address(p, 'email', input.email);
+      if (email) change = { kind: input.kind as 'addInvitee' | 'removeInvitee', email };
+      break;
+    }
+    case 'replaceInvitee': {
+      const email = address(p, 'email', input.email);
+      const newEmail = address(p, 'newEmail', input.newEmail);
+      if (email && newEmail && email === newEmail)
+        p.add('newEmail', 'newEmail must differ from the address it replaces');
+      if (email && newEmail)
+        change = { kind: 'replaceInvitee', email, newEmail, ...(reason ? { reason } : {}) };
+      break;
+    }
+    case 'pause':
+      change = { kind: 'pause', ...(reason ? { reason } : {}) };
+      break;
+    case 'resume':
+    case 'checkAcceptance':
+      change = { kind: input.kind as 'resume' | 'checkAcceptance' };
+      break;
+    case 'changePolicy': {
+      const checked = policy(p, input.policy);
+      if (checked && Object.keys(checked.given).length === 0)
+        p.add('policy', 'name at least one of reminders, acceptancePoll, maxRenewals');
+      if (checked) {
+        change = {
+          kind: 'changePolicy',
+          given: checked.given,
+          policy: {
+            ...(checked.remindersMs ? { reminderOffsetsMs: checked.remindersMs } : {}),
+            ...(checked.acceptancePollMs !== undefined ? { acceptancePollMs: checked.acceptancePollMs } : {}),
+            ...(checked.given.maxRenewals !== undefined ? { maxRenewals: checked.given.maxRenewals } : {}),
+          },
+        };
+      }
+      break;
+    }
+  }
+  if (p.list.length > 0 || !change) return { ok: false, problems: p.list };
+  return { ok: true, change };
+}

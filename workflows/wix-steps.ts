@@ -157,12 +157,47 @@ export class WixSteps {
     const waitMs = due(Date.now()).wakeAt - Date.now();
     if (waitMs > 0 && (await h.waitForMessage(waitMs))) return;
     const now = Date.now();
+    // Staff removed or replaced someone: their old invite stops working before anything else is sent.
+    for (const invitee of due(now).removals) await this.revokeRemoved(invitee);
     // Acceptance is checked before every reminder, so nobody is reminded after accepting.
     if (due(now).checkContributors) await this.checkContributors();
     for (const event of due(now).clockEvents) h.feed(event);
     for (const { invitee, purpose } of due(now).sends) {
       await this.resend(invitee, purpose);
       if (now < h.context.wixBusyUntil) return;
+    }
+  }
+
+  /** Revokes the invite of an invitee staff removed or replaced; a refusal is shown on that invitee. */
+  private async revokeRemoved(invitee: Invitee): Promise<void> {
+    const h = this.handoff;
+    try {
+      const result = await this.reads.revokeInvite({ siteId: this.siteId, inviteId: invitee.inviteId! });
+      const outcome = result.outcome === 'revoked' ? 'revoked' : 'refused';
+      h.feedOwn({
+        type: 'INVITEE_REMOVED',
+        email: invitee.email,
+        at: Date.now(),
+        outcome,
+        detail: result.detail,
+      });
+      h.record(
+        outcome === 'revoked' ? 'invite revoked (invitee removed)' : 'invite revoke refused by Wix',
+        WIX_ACTOR,
+        `${invitee.email} (invite ${invitee.inviteId})${result.detail ? `: ${result.detail}` : ''}`,
+      );
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const reason =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      h.feedOwn({
+        type: 'INVITEE_REMOVED',
+        email: invitee.email,
+        at: Date.now(),
+        outcome: 'refused',
+        detail: reason,
+      });
+      h.record('invite revoke failed', WIX_ACTOR, `${invitee.email}: ${reason}`);
     }
   }
 

@@ -20,6 +20,7 @@ import type { Ledger } from '../ledger';
 import type { HandoffMetrics } from '../metrics';
 import { HttpError } from './http-error';
 import { registerRecordRoutes } from './record-routes';
+import { registerChangeRoutes } from './change-routes';
 import { HANDOFF_STATES } from '../../workflows/handoff-types';
 import type { RemoveContributorResult } from '../../workflows/remove-contributor';
 import { registerConsole, type ConsoleOptions } from '../console';
@@ -165,6 +166,19 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ledger: options.ledger,
     staffOnly,
     actorOf: (request) => actorOf(request, bodyOf(request).json, 'api'),
+  });
+
+  registerChangeRoutes(app, {
+    client,
+    ledger: options.ledger,
+    staffOnly,
+    actorOf: (request) => actorOf(request, bodyOf(request).json, 'api'),
+    bodyOf: (request) => {
+      const json = bodyOf(request).json;
+      return typeof json === 'object' && json !== null && !Array.isArray(json)
+        ? (json as Record<string, unknown>)
+        : {};
+    },
   });
 
   app.post('/v1/handoffs/:id/revoke', { preHandler: staffOnly }, async (request, reply) => {
