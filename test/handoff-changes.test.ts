@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { HandoffRequestRefused, InvalidHandoffRequest, changeHandoff } from '../src/handoff-client';
 import type { customerHandoff } from '../workflows/customer-handoff';
-import type { ChangeRequest, HandoffChange, HandoffStatus } from '../workflows/handoff-types';
+import type { HandoffChange, HandoffStatus } from '../workflows/handoff-types';
 import { startTimeSkippingEnv, workflowBundle } from './support/temporal';
 import { ADMIN_ROLE, createHarness, projectEvent, type Harness } from './support/handoff-harness';
 import { maybeRecordHistory } from './support/histories';
@@ -28,9 +28,14 @@ beforeEach(async () => {
 afterEach(() => h?.close());
 
 const change = (handle: WorkflowHandle, what: HandoffChange, updateId?: string): Promise<HandoffStatus> =>
-  changeHandoff(env.client, handle.workflowId, { ...what, actor: STAFF } as ChangeRequest, {
-    ...(updateId ? { updateId } : {}),
-  });
+  changeHandoff(
+    env.client,
+    handle.workflowId,
+    { ...what, actor: STAFF },
+    {
+      ...(updateId ? { updateId } : {}),
+    },
+  );
 const inviteStatuses = (email: string) => h.sim.invites({ siteId: h.siteId, email }).map((i) => i.status);
 const refusalOf = async (p: Promise<unknown>): Promise<string> => {
   const err = await p.then(

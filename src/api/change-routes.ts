@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { HandoffNotFound, changeHandoff, readHandoff, toWorkflowId } from '../handoff-client';
 import type { Ledger } from '../ledger';
-import type { ChangeRequest, HandoffChange } from '../../workflows/handoff-types';
+import type { HandoffChange } from '../../workflows/handoff-types';
 import { HttpError } from './http-error';
 
 type Guard = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
@@ -40,9 +40,14 @@ export function registerChangeRoutes(app: FastifyInstance, options: ChangeRoutes
   };
 
   const change = (request: FastifyRequest, what: HandoffChange) =>
-    changeHandoff(client, idOf(request), { ...what, actor: options.actorOf(request) } as ChangeRequest, {
-      ...(updateIdOf(request) ? { updateId: updateIdOf(request) } : {}),
-    });
+    changeHandoff(
+      client,
+      idOf(request),
+      { ...what, actor: options.actorOf(request) },
+      {
+        ...(updateIdOf(request) ? { updateId: updateIdOf(request) } : {}),
+      },
+    );
 
   // Shapes are checked by validateHandoffChange, which names each wrong field.
   const str = (v: unknown) => v as string;
