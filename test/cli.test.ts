@@ -247,6 +247,108 @@ test('invalid input exits 2 with every problem, before anything is started', asy
   expect((await cli('no-such-command')).code).toBe(2);
 });
 
+test('invitee replace, pause and resume, policy and check change a running handoff; refusals give the reason', async () => {
+  const h = await harness();
+  const id = `handoff-${h.siteId}`;
+  const TYPO = 'owner@cusotmer.example';
+  const inviteStatuses = (email: string) => h.sim.invites({ siteId: h.siteId, email }).map((i) => i.status);
+  await h.withWorker(async () => {
+    const started = await cli(
+      ...['complete', '--site', h.siteId, '--project', 'PRJ-1042', '--email', TYPO, '--role', ADMIN_ROLE],
+    );
+    expect(started.code).toBe(0);
+    await untilState(id, 'pending');
+
+    // Invalid input names the field, as the command line spells it, and sends nothing.
+    const bad = await cli('invitee', 'replace', id, TYPO, 'not-an-email');
+    expect(bad.code).toBe(2);
+    expect(bad.out).toBe('');
+    expect(bad.err).toContain('newEmail (<new>): must be a valid email address');
+    expect(bad.err).toContain('nothing was sent');
+    const badAdd = await cli('invitee', 'add', id, 'nobody');
+    expect(badAdd.code).toBe(2);
+    expect(badAdd.err).toContain('email (<email>): must be a valid email address');
+    const badPolicy = await cli('policy', id, '--reminders', 'soon');
+    expect(badPolicy.code).toBe(2);
+    expect(badPolicy.err).toMatch(/policy\.reminders\[0\] \(--reminders\): each reminder must be a duration/);
+    expect((await cli('policy', id)).err).toContain('policy needs at least one of --reminders');
+
+    const replaced = await cli(
+      'invitee',
+      'replace',
+      h.siteId,
+      TYPO,
+      OWNER,
+      '--reason',
+      'typo',
+      '--actor',
+      'cli:ana',
+    );
+    expect(replaced).toMatchObject({ code: 0, err: '' });
+    expect(replaced.out).toContain(`Replaced ${TYPO} with ${OWNER}`);
+    expect(replaced.out).toMatch(/^owner@cusotmer\.example\s+removed\s+/m);
+    expect(replaced.out).toMatch(/^ {4}replaced by owner@customer\.example$/m);
+    expect(replaced.out).toMatch(/^owner@customer\.example\s+pending\s+/m);
+    expect(replaced.out).toMatch(/^ {4}replaces owner@cusotmer\.example$/m);
+    // Judged at Wix: the old invite revoked, the new one pending, one email each.
+    expect(inviteStatuses(TYPO)).toEqual(['Deleted']);
+    expect(inviteStatuses(OWNER)).toEqual(['Pending']);
+    expect(h.sim.emailCount(TYPO)).toBe(1);
+    expect(h.sim.emailCount(OWNER)).toBe(1);
+    const json = JSON.parse((await cli('status', id, '--json')).out) as HandoffStatus;
+    expect(json.audit).toContainEqual(
+      expect.objectContaining({
+        event: 'invitee replaced',
+        actor: 'cli:ana',
+        detail: `${TYPO} → ${OWNER}: typo`,
+      }),
+    );
+
+    const last = await cli('invitee', 'remove', id, OWNER);
+    expect(last.code).toBe(4);
+    expect(last.err).toMatch(/^refused: .*last invitee.*revoke it instead/m);
+    expect(last.err).toContain(`site-handoff status ${id}`);
+
+    const paused = await cli('pause', id, '--reason', 'customer on holiday', '--actor', 'cli:ana');
+    expect(paused).toMatchObject({ code: 0, err: '' });
+    expect(paused.out).toMatch(/^Paused\s+since \d{4}-\d\d-\d\dT\S+Z by cli:ana: customer on holiday$/m);
+    expect(paused.out).toMatch(/^Next reminder\s+-$/m);
+    const twice = await cli('pause', id);
+    expect(twice.code).toBe(4);
+    expect(twice.err).toMatch(/^refused: reminders are already paused$/m);
+    const resumed = await cli('--json', 'resume', id);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.out)).toMatchObject({ state: 'pending', paused: null });
+    expect((await cli('status', id)).out).toMatch(/^Paused\s+no$/m);
+
+    const policy = await cli(
+      'policy',
+      id,
+      '--reminders',
+      '1 day, 3 days',
+      '--acceptance-poll',
+      '2h',
+      '--max-renewals',
+      '0',
+    );
+    expect(policy.code).toBe(0);
+    expect(policy.out).toMatch(
+      /^Policy\s+reminders at 1 day, 3 days; acceptance checked every 2h; 0 renewals at most$/m,
+    );
+
+    // The customer accepted; the next poll is two hours away, but staff check now.
+    h.sim.acceptInvite(h.sim.invites({ siteId: h.siteId, email: OWNER })[0].id!);
+    const checked = await cli('check', id);
+    expect(checked.code).toBe(0);
+    expect(checked.out).toContain('Acceptance check requested: the worker asks Wix now');
+    await untilState(id, 'accepted');
+    const ended = await cli('pause', id);
+    expect(ended.code).toBe(4);
+    expect(ended.err).toMatch(/refused: the handoff has already ended as accepted/);
+  });
+  expect(h.sim.emailCount(OWNER)).toBe(1);
+});
+
 test('complete --file reads the whole event; status of an unknown id exits 3', async () => {
   const h = await harness();
   const event = { projectId: 'PRJ-7', siteId: h.siteId, customerEmails: [OWNER], role: ADMIN_ROLE };
@@ -289,11 +391,25 @@ test('--help for every command exits 0 and names its options', async () => {
     revoke: ['<id>', '--reason', '--actor'],
     resend: ['<id>', '--email', '--actor'],
     retry: ['<id>', '--actor'],
+    invitee: ['add', 'remove', 'replace'],
+    pause: ['<id>', '--reason', '--actor'],
+    resume: ['<id>', '--actor'],
+    policy: ['<id>', '--reminders', '--acceptance-poll', '--max-renewals', '--actor'],
+    check: ['<id>', '--actor'],
     worker: ['--help'],
     start: ['--help'],
   };
   for (const [command, options] of Object.entries(expected)) {
     const help = await cli(command, '--help');
+    expect(help.code).toBe(0);
+    for (const option of options) expect(help.out).toContain(option);
+  }
+  for (const [command, options] of Object.entries({
+    add: ['<id>', '<email>', '--actor'],
+    remove: ['<id>', '<email>', '--actor'],
+    replace: ['<id>', '<old>', '<new>', '--reason', '--actor'],
+  })) {
+    const help = await cli('invitee', command, '--help');
     expect(help.code).toBe(0);
     for (const option of options) expect(help.out).toContain(option);
   }
@@ -350,6 +466,8 @@ test('without a worker: complete warns, and queries and updates fail fast with e
     ['list'],
     ['revoke', id, '--reason', 'no longer needed'],
     ['resend', id],
+    ['pause', id],
+    ['invitee', 'add', id, 'partner@customer.example'],
   ]) {
     const result = await cli(...args);
     expect({ args, code: result.code }).toEqual({ args, code: 5 });

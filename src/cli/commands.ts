@@ -28,6 +28,7 @@ import { defaultApiUrl, type ExportFormat } from './api-client';
 import { EXIT_CODES_HELP, NoRecords, UsageError } from './errors';
 import type { HandoffRecords } from './records';
 import { renderList, renderStatus } from './format';
+import { registerChangeCommands } from './change-commands';
 import { readProjectCompleted, type CompleteFlags } from './payload';
 import { NoWorker, hasWorker, requireWorker, taskQueueOf } from './workers';
 
@@ -482,6 +483,8 @@ export function buildProgram(ctx: CliContext): Command {
         `If the handoff refuses it, \`site-handoff status ${workflowId}\` shows why under "Last refusal".`,
       ]);
     });
+
+  registerChangeCommands(program, ctx, { print, printJson, isJson, defaultActor, wholeNumber });
 
   program
     .command('worker')

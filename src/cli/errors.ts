@@ -172,10 +172,12 @@ export function reportError(err: unknown, io: ErrorSink, debug: boolean): number
     );
     for (const problem of err.problems) line(`  - ${problem}`);
     const source = err instanceof InvalidInput ? err.source : undefined;
+    // A change goes to a handoff that already runs: nothing was sent to it, rather than nothing started.
+    const untouched = err instanceof InvalidHandoffRequest && err.what === 'change' ? 'sent' : 'started';
     line(
       source
-        ? `Fix the fields above in ${source} and run the command again; nothing was started.`
-        : 'Fix the fields above and run the command again; nothing was started.',
+        ? `Fix the fields above in ${source} and run the command again; nothing was ${untouched}.`
+        : `Fix the fields above and run the command again; nothing was ${untouched}.`,
     );
     return EXIT.usage;
   }

@@ -122,6 +122,8 @@ export function renderStatus(workflowId: string, status: HandoffStatus, width: n
       ['Project', status.projectId],
       ['Role', role],
       ['Next reminder', isoSeconds(status.nextReminderAt)],
+      ...(status.paused !== undefined ? [['Paused', pausedText(status.paused)]] : []),
+      ...(status.policy ? [['Policy', policyText(status.policy)]] : []),
       ['Failure', status.failure],
       ['Last refusal', refusal],
     ],
@@ -148,7 +150,7 @@ export function renderStatus(workflowId: string, status: HandoffStatus, width: n
           i.renewals,
         ]),
         width,
-        { notes: status.invitees.map((i) => (i.problem ? `problem: ${i.problem}` : null)) },
+        { notes: status.invitees.map(inviteeNote) },
       )
     : ['(no invitees yet)'];
   const audit = status.audit.length
@@ -173,6 +175,43 @@ export function renderStatus(workflowId: string, status: HandoffStatus, width: n
     ...audit,
     ...nextSteps(workflowId, status),
   ];
+}
+
+/** Milliseconds as people write durations: '2 days', '6h', '90s'; the largest unit that divides it whole. */
+export function durationText(ms: number): string {
+  const units: [number, string, string][] = [
+    [86_400_000, ' day', ' days'],
+    [3_600_000, 'h', 'h'],
+    [60_000, 'min', 'min'],
+    [1_000, 's', 's'],
+  ];
+  for (const [size, one, many] of units) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${ms === size ? one : many}`;
+  }
+  return `${ms}ms`;
+}
+
+function pausedText(paused: HandoffStatus['paused']): string {
+  if (!paused) return 'no';
+  return `since ${isoSeconds(paused.since)} by ${paused.actor}${paused.reason ? `: ${paused.reason}` : ''}`;
+}
+
+function policyText(policy: NonNullable<HandoffStatus['policy']>): string {
+  const reminders = policy.reminderOffsetsMs.length
+    ? `reminders at ${policy.reminderOffsetsMs.map(durationText).join(', ')}`
+    : 'no reminders';
+  const renewals = `${policy.maxRenewals} ${policy.maxRenewals === 1 ? 'renewal' : 'renewals'} at most`;
+  return `${reminders}; acceptance checked every ${durationText(policy.acceptancePollMs)}; ${renewals}`;
+}
+
+/** The sentence under an invitee: who replaced whom, then any problem. */
+function inviteeNote(invitee: HandoffStatus['invitees'][number]): string | null {
+  const parts = [
+    invitee.replacedBy ? `replaced by ${invitee.replacedBy}` : null,
+    invitee.replaces ? `replaces ${invitee.replaces}` : null,
+    invitee.problem ? `problem: ${invitee.problem}` : null,
+  ].filter((p): p is string => p !== null);
+  return parts.length ? parts.join('; ') : null;
 }
 
 /** What staff can do from here, for the states where there is something to do. */
