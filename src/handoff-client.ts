@@ -33,6 +33,7 @@ import {
   REQUEST_INVALID,
   REQUEST_REFUSED,
   type ChangeRequest,
+  type RestartInput,
   type HandoffState,
   type HandoffStatus,
   type ProjectCompleted,
@@ -94,6 +95,86 @@ export async function completeProject(
     throw err;
   }
   return { workflowId, project };
+}
+
+export interface RestartRequest {
+  reason: string;
+  actor: string;
+  /** Default: the previous run's invitees that never accepted nor were removed. */
+  customerEmails?: string[];
+  /** Default: the previous run's role. */
+  role?: string;
+}
+
+/**
+ * Starts the site's handoff again after it ended (revoked, expired, or the workflow failed): a new run of the same
+ * workflow id that links the previous one and numbers its audit on from it, so the ledger keeps both. A repeated
+ * project-completed event stays refused: only this staff action starts a new run.
+ */
+export async function restartHandoff(
+  client: Client,
+  ledger: Pick<Ledger, 'get'>,
+  idOrSiteId: string,
+  request: RestartRequest,
+  options: StartOptions,
+): Promise<{ workflowId: string; runId: string; project: ProjectCompleted }> {
+  const workflowId = toWorkflowId(idOrSiteId);
+  const reason = typeof request.reason === 'string' ? request.reason.trim() : '';
+  if (!reason || reason.length > 500)
+    throw new InvalidHandoffRequest(['reason: say why (1 to 500 characters)'], 'restart');
+  let previousRunId: string | undefined;
+  let running = false;
+  try {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    previousRunId = description.runId;
+    running = description.status.name === 'RUNNING';
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  if (running) {
+    throw new HandoffRequestRefused(
+      workflowId,
+      'the handoff is still running: change it (replace, add, retry) or revoke it first',
+    );
+  }
+  const record = await ledger.get(workflowId);
+  const previous = record ?? (previousRunId ? await getHandoffStatus(client, workflowId) : undefined);
+  if (!previous || !previous.siteId || !previous.projectId || !previous.role)
+    throw new HandoffNotFound(workflowId);
+  if (previous.state === 'accepted') {
+    throw new HandoffRequestRefused(workflowId, 'the handoff ended as accepted: the site was handed over');
+  }
+  const emails =
+    request.customerEmails ??
+    previous.invitees.filter((i) => !['accepted', 'removed'].includes(i.status)).map((i) => i.email);
+  const validation = validateProjectCompleted({
+    projectId: previous.projectId,
+    siteId: previous.siteId,
+    customerEmails: emails,
+    role: request.role ?? previous.role,
+  });
+  if (!validation.ok) throw new InvalidHandoffRequest(validation.problems, 'restart');
+  const restart: RestartInput = {
+    previousRunId: record?.runId ?? previousRunId ?? 'unknown',
+    previousState: previous.state,
+    reason,
+    actor: request.actor,
+    // The ledger's trail of every earlier run: the new run's entries follow it.
+    auditCount: record ? record.audit.length : previous.audit.length,
+  };
+  const handle = await client.workflow.signalWithStart(customerHandoff, {
+    workflowId,
+    taskQueue: options.taskQueue,
+    args: [undefined, restart],
+    signal: projectCompletedSignal,
+    signalArgs: [validation.project],
+    // Allowed here, for staff, after the previous run closed; a late project-completed event still is not.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    ...(options.withSearchAttribute
+      ? { typedSearchAttributes: [{ key: HANDOFF_STATE_ATTRIBUTE, value: 'awaitingProject' }] }
+      : {}),
+  });
+  return { workflowId, runId: handle.signaledRunId, project: validation.project };
 }
 
 /** The handoff's status, or undefined when no handoff has that id. */
@@ -223,12 +304,10 @@ export async function changeHandoff(
   if (!checked.ok) throw new InvalidHandoffRequest(checked.problems, 'change');
   const workflowId = toWorkflowId(idOrSiteId);
   return staffUpdate(client, workflowId, () =>
-    client.workflow
-      .getHandle(workflowId)
-      .executeUpdate(changeUpdate, {
-        args: [request],
-        ...(options.updateId ? { updateId: options.updateId } : {}),
-      }),
+    client.workflow.getHandle(workflowId).executeUpdate(changeUpdate, {
+      args: [request],
+      ...(options.updateId ? { updateId: options.updateId } : {}),
+    }),
   );
 }
 

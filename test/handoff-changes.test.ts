@@ -2,8 +2,15 @@
 // invites and the emails each address got.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import { HandoffRequestRefused, InvalidHandoffRequest, changeHandoff } from '../src/handoff-client';
-import type { customerHandoff } from '../workflows/customer-handoff';
+import {
+  HandoffAlreadyFinished,
+  HandoffRequestRefused,
+  InvalidHandoffRequest,
+  changeHandoff,
+  completeProject,
+  restartHandoff,
+} from '../src/handoff-client';
+import { revokeSignal, type customerHandoff } from '../workflows/customer-handoff';
 import type { HandoffChange, HandoffStatus } from '../workflows/handoff-types';
 import { startTimeSkippingEnv, workflowBundle } from './support/temporal';
 import { ADMIN_ROLE, createHarness, projectEvent, type Harness } from './support/handoff-harness';
@@ -219,5 +226,68 @@ test('bad changes name the field and send nothing to the workflow', async () => 
     expect(policy?.problems.join()).toMatch(/policy\.reminders\[0\]/);
     const history = await handle.fetchHistory();
     expect(history.events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
+  });
+});
+
+test('start again after a revoke: a new run linked to the previous one, the ledger keeping both; a repeated event stays refused', async () => {
+  await h.withWorker(async () => {
+    const { handle } = await pendingHandoff();
+    const restart = () =>
+      restartHandoff(
+        env.client,
+        h.ledger,
+        handle.workflowId,
+        { reason: 'customer is back', actor: STAFF },
+        {
+          taskQueue: h.taskQueue,
+        },
+      );
+    expect(await refusalOf(restart())).toMatch(/still running/);
+    await handle.signal(revokeSignal, { reason: 'contract paused', actor: STAFF });
+    const revoked = await handle.result();
+    expect(revoked.state).toBe('revoked');
+    const firstRun = (await handle.describe()).runId;
+    // The project tool's late duplicate does not start it again.
+    await expect(
+      completeProject(env.client, projectEvent(h.siteId), { taskQueue: h.taskQueue }),
+    ).rejects.toBeInstanceOf(HandoffAlreadyFinished);
+
+    const started = await restart();
+    expect(started.runId).not.toBe(firstRun);
+    const again = env.client.workflow.getHandle<typeof customerHandoff>(handle.workflowId);
+    const pending = await h.waitForStatus(again, (s) => s.state === 'pending', 'the new invite');
+    expect(pending.restartOf).toEqual({
+      runId: firstRun,
+      state: 'revoked',
+      reason: 'customer is back',
+      actor: STAFF,
+    });
+    expect(pending.audit[0]).toMatchObject({ event: 'restarted', actor: STAFF });
+    expect(
+      h.sim
+        .invites({ siteId: h.siteId, email: OWNER })
+        .map((i) => i.status)
+        .sort(),
+    ).toEqual(['Deleted', 'Pending']);
+    expect(h.sim.emailCount(OWNER)).toBe(2);
+    // A repeated event now re-signals the running run: still one new invite.
+    await completeProject(env.client, projectEvent(h.siteId), { taskQueue: h.taskQueue });
+    await h.waitForStatus(
+      again,
+      (s) => s.audit.some((a) => a.event.startsWith('projectCompleted repeated')),
+      'the repeat',
+    );
+    expect(h.sim.emailCount(OWNER)).toBe(2);
+
+    h.sim.acceptInvite(pending.invitees[0].inviteId!);
+    await change(again, { kind: 'checkAcceptance' });
+    expect((await again.result()).state).toBe('accepted');
+    const record = await h.ledger.get(handle.workflowId);
+    expect(record).toMatchObject({ state: 'accepted', runId: started.runId });
+    const events = record!.audit.map((a) => a.event);
+    expect(events).toContain('revoke requested');
+    expect(events.indexOf('restarted')).toBeGreaterThan(events.indexOf('state: revoked'));
+    expect(await refusalOf(restart())).toMatch(/ended as accepted/);
+    await maybeRecordHistory(again, 'restarted-after-revoke');
   });
 });

@@ -20,6 +20,7 @@ import type {
   ChangeRequest,
   HandoffStatus,
   ResendRequest,
+  RestartInput,
   RetryRequest,
   RevokeRequest,
 } from './handoff-types';
@@ -50,12 +51,19 @@ export const changeUpdate = defineUpdate<HandoffStatus, [ChangeRequest]>('reques
 /** A handoff started with a refused payload waits this long for a corrected one. */
 const AWAIT_VALID_PROJECT = '1 hour';
 
-export async function customerHandoff(carried?: CarriedHandoff): Promise<HandoffStatus> {
+export async function customerHandoff(
+  carried?: CarriedHandoff,
+  /** Staff started the site's handoff again after it ended: the new run links the previous one. */
+  restart?: RestartInput,
+): Promise<HandoffStatus> {
   const indexed = workflowInfo().typedSearchAttributes.get(HANDOFF_STATE_ATTRIBUTE) !== undefined;
-  const handoff = new Handoff(carried, indexed);
+  const handoff = new Handoff(carried ?? undefined, indexed, restart ?? undefined);
   // Decided once per run, at its start: a run begun on older code keeps that code's behaviour to its end.
   const wix = new WixSteps(handoff, { waitOutWixPause: patched('wait-out-wix-pause') });
-  const ledger = patched('ledger-writes') ? new LedgerSync(handoff, carried?.ledgerAcked) : undefined;
+  // A restarted run's ledger already holds the previous runs' entries: it writes only what this run adds.
+  const ledger = patched('ledger-writes')
+    ? new LedgerSync(handoff, carried?.ledgerAcked ?? restart?.auditCount)
+    : undefined;
   ledger?.start();
 
   // Handlers first, before any await, so no message is dropped.

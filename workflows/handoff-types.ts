@@ -64,6 +64,17 @@ export type HandoffChange =
 
 export type ChangeRequest = HandoffChange & { actor: string };
 
+/** A new run for a site whose previous handoff ended (revoked, expired, failed): what links the two. */
+export interface RestartInput {
+  previousRunId: string;
+  /** How the previous run ended. */
+  previousState: string;
+  reason: string;
+  actor: string;
+  /** Audit entries the previous runs recorded: the new run numbers on from here, so the ledger keeps them all. */
+  auditCount: number;
+}
+
 /** States a user sees; the machine's top-level state names. The API and the CLI validate against this list. */
 export const HANDOFF_STATES = [
   'awaitingProject',
@@ -173,6 +184,8 @@ export interface HandoffStatus {
   alerts: string[];
   /** Reminders paused by staff: since when, by whom, why. The invite's own expiry still counts. */
   paused?: { since: string; actor: string; reason: string | null } | null;
+  /** This run restarted a handoff that had ended: the previous run, how it ended, why it was restarted. */
+  restartOf?: { runId: string; state: string; reason: string; actor: string } | null;
   /** The reminder policy in force (after any change by staff). */
   policy?: { reminderOffsetsMs: number[]; acceptancePollMs: number; maxRenewals: number };
   audit: AuditEntry[];

@@ -9,6 +9,7 @@ import {
   type AuditEntry,
   type ChangeRequest,
   type HandoffState,
+  type RestartInput,
   type HandoffStatus,
   type ResendRequest,
   type RetryRequest,
@@ -47,6 +48,7 @@ export interface CarriedHandoff {
   ledgerAcked?: number;
   startedAt?: string;
   endedAt?: string | null;
+  restartOf?: RestartInput;
   /** Carried by runs from before the machine kept them in its context. */
   lastPollAt?: number;
   reportedAccountIds?: string[];
@@ -143,6 +145,7 @@ export class Handoff {
   readonly startedAt: string;
   private endedAt: string | null;
   private readonly alerts: string[] = [];
+  private readonly restartOf: RestartInput | undefined;
   private readonly inbox: Inbound[] = [];
   /** Answers for updates waiting on the lifecycle: the refusal reason, or null when taken. */
   private readonly answers = new Map<number, string | null>();
@@ -152,13 +155,23 @@ export class Handoff {
     carried: CarriedHandoff | undefined,
     /** Whether the namespace has the HandoffState search attribute (the time-skipping server has none). */
     private readonly indexed: boolean,
+    /** A new run after the site's previous handoff ended. */
+    restart?: RestartInput,
   ) {
     this.snapshot = carried ? restore(carried) : initialHandoff();
     this.audit = carried?.audit ?? [];
-    this.auditCount = carried?.auditCount ?? this.audit.length;
+    this.auditCount = carried?.auditCount ?? restart?.auditCount ?? this.audit.length;
+    this.restartOf = carried?.restartOf ?? restart;
     this.lastRefusal = carried?.lastRefusal ?? null;
     this.startedAt = carried?.startedAt ?? new Date().toISOString();
     this.endedAt = carried?.endedAt ?? null;
+    if (restart && !carried) {
+      this.record(
+        'restarted',
+        actorOf(restart),
+        `after the previous run ended as ${restart.previousState} (run ${restart.previousRunId}): ${restart.reason}`,
+      );
+    }
   }
 
   /** Grows with every audit entry, and every change is audited: the ledger keeps the highest it was sent. */
@@ -198,6 +211,7 @@ export class Handoff {
       auditCount: this.auditCount,
       startedAt: this.startedAt,
       endedAt: this.endedAt,
+      ...(this.restartOf ? { restartOf: this.restartOf } : {}),
       ...(ledgerAcked !== undefined ? { ledgerAcked } : {}),
     };
   }
@@ -454,6 +468,14 @@ export class Handoff {
             since: iso(context.paused.since)!,
             actor: context.paused.actor,
             reason: context.paused.reason ?? null,
+          }
+        : null,
+      restartOf: this.restartOf
+        ? {
+            runId: this.restartOf.previousRunId,
+            state: this.restartOf.previousState,
+            reason: this.restartOf.reason,
+            actor: this.restartOf.actor,
           }
         : null,
       policy: {

@@ -12,6 +12,7 @@ import {
   completeProject,
   hasHandoffSearchAttribute,
   removeContributor,
+  restartHandoff,
   resendHandoff,
   retryHandoff,
   revokeHandoff,
@@ -179,6 +180,37 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         ? (json as Record<string, unknown>)
         : {};
     },
+  });
+
+  // After a revoke, an expiry or a failed run: a new run for the site, linked to the previous one.
+  app.post('/v1/handoffs/:id/restart', { preHandler: staffOnly }, async (request, reply) => {
+    const body = (bodyOf(request).json ?? {}) as {
+      reason?: unknown;
+      customerEmails?: unknown;
+      role?: unknown;
+    };
+    if (body.customerEmails !== undefined && !Array.isArray(body.customerEmails))
+      throw new HttpError(400, 'customerEmails must be a list of addresses');
+    if (body.role !== undefined && typeof body.role !== 'string')
+      throw new HttpError(400, 'role must be a string');
+    searchAttribute ??= hasHandoffSearchAttribute(client, options.namespace);
+    const started = await restartHandoff(
+      client,
+      options.ledger,
+      (request.params as { id: string }).id,
+      {
+        reason: typeof body.reason === 'string' ? body.reason : '',
+        actor: actorOf(request, body, 'api'),
+        ...(body.customerEmails ? { customerEmails: body.customerEmails as string[] } : {}),
+        ...(typeof body.role === 'string' ? { role: body.role } : {}),
+      },
+      { taskQueue: options.taskQueue, withSearchAttribute: await searchAttribute },
+    );
+    return reply.status(201).send({
+      handoffId: started.workflowId,
+      runId: started.runId,
+      status: `/v1/handoffs/${started.workflowId}`,
+    });
   });
 
   app.post('/v1/handoffs/:id/revoke', { preHandler: staffOnly }, async (request, reply) => {
