@@ -2,7 +2,13 @@
 // changed, acceptance checked now. Each is one Temporal update, decided by the workflow's machine.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { HandoffNotFound, changeHandoff, readHandoff, toWorkflowId } from '../handoff-client';
+import {
+  HandoffNotFound,
+  InvalidHandoffRequest,
+  changeHandoff,
+  readHandoff,
+  toWorkflowId,
+} from '../handoff-client';
 import type { Ledger } from '../ledger';
 import type { HandoffChange } from '../../workflows/handoff-types';
 import { HttpError } from './http-error';
@@ -72,12 +78,23 @@ export function registerChangeRoutes(app: FastifyInstance, options: ChangeRoutes
     const email = (request.params as { email: string }).email;
     const body = options.bodyOf(request);
     await requireInvitee(request, email);
-    return change(request, {
-      kind: 'replaceInvitee',
-      email,
-      newEmail: str(body.email),
-      ...(body.reason !== undefined ? { reason: str(body.reason) } : {}),
-    });
+    try {
+      return await change(request, {
+        kind: 'replaceInvitee',
+        email,
+        newEmail: str(body.email),
+        ...(body.reason !== undefined ? { reason: str(body.reason) } : {}),
+      });
+    } catch (err) {
+      // Here the new address is the body's `email`: name the field as the caller sent it.
+      if (err instanceof InvalidHandoffRequest) {
+        throw new InvalidHandoffRequest(
+          err.problems.map((p) => p.replace(/^newEmail/, 'email')),
+          err.what,
+        );
+      }
+      throw err;
+    }
   });
 
   app.post('/v1/handoffs/:id/pause', { preHandler: staffOnly }, async (request) => {

@@ -1,0 +1,141 @@
+// Changing a running handoff over HTTP, on the dev server with real workers and the Wix simulator: each route's
+// answer (200 with the status, 400 naming the field, 404, 409 with the machine's reason) and the Wix side.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { buildApi } from '../src/api/server';
+import type { HandoffStatus } from '../workflows/handoff-types';
+import { startDevServerEnv, workflowBundle } from './support/temporal';
+import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
+
+const OWNER = 'owner@customer.example';
+const NEW = 'new.owner@customer.example';
+const STAFF = { authorization: 'Bearer ana-token-123456' };
+
+let env: TestWorkflowEnvironment;
+let h: Harness;
+let api: FastifyInstance;
+let base: string;
+
+beforeAll(async () => {
+  env = await startDevServerEnv();
+  await workflowBundle();
+  h = await createHarness(env);
+  api = buildApi({
+    client: env.client,
+    ledger: h.ledger,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    webhookSecrets: [],
+    apiTokens: ['ana:ana-token-123456'],
+  });
+  await api.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+}, 120_000);
+afterAll(async () => {
+  await api?.close();
+  await h?.close();
+  await env?.teardown();
+});
+
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...STAFF, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+async function until(
+  path: string,
+  check: (s: HandoffStatus) => boolean,
+  what: string,
+): Promise<HandoffStatus> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const { status, json } = await call('GET', path);
+    if (status === 200 && check(json as unknown as HandoffStatus)) return json as unknown as HandoffStatus;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+test('each change over HTTP: the status back, the field named, the reason given, judged on the Wix side', async () => {
+  const siteId = h.sim.addSite({ ownerAccountId: h.accountId });
+  const path = `/v1/handoffs/${siteId}`;
+  await h.withWorker(async () => {
+    expect((await call('POST', '/v1/events/project-completed', projectEvent(siteId))).status).toBe(202);
+    await until(path, (s) => s.state === 'pending', 'the invite');
+
+    const bad = await call('POST', `${path}/invitees/${OWNER}/replace`, { email: 'nope' });
+    expect(bad).toMatchObject({ status: 400, json: { problems: ['email: must be a valid email address'] } });
+    expect((await call('DELETE', `${path}/invitees/nobody@customer.example`)).status).toBe(404);
+    expect(
+      (await call('POST', `/v1/handoffs/${h.sim.addSite({ ownerAccountId: h.accountId })}/pause`)).status,
+    ).toBe(404);
+
+    // A retried request with the same Idempotency-Key is one replacement: one new invite, one email.
+    const key = { 'idempotency-key': 'replace-owner-1' };
+    const replaced = await call(
+      'POST',
+      `${path}/invitees/${OWNER}/replace`,
+      { email: NEW, reason: 'typo' },
+      key,
+    );
+    const retried = await call(
+      'POST',
+      `${path}/invitees/${OWNER}/replace`,
+      { email: NEW, reason: 'typo' },
+      key,
+    );
+    expect(replaced.status).toBe(200);
+    expect(retried.status).toBe(200);
+    const invitees = (replaced.json as unknown as HandoffStatus).invitees;
+    expect(invitees.map((i) => [i.email, i.status])).toEqual([
+      [OWNER, 'removed'],
+      [NEW, 'pending'],
+    ]);
+    expect(h.sim.invites({ siteId, email: OWNER }).map((i) => i.status)).toEqual(['Deleted']);
+    expect(h.sim.invites({ siteId, email: NEW }).map((i) => i.status)).toEqual(['Pending']);
+    expect(h.sim.emailCount(NEW)).toBe(1);
+    // A named token's holder is the actor.
+    expect((replaced.json as unknown as HandoffStatus).audit).toContainEqual(
+      expect.objectContaining({ event: 'invitee replaced', actor: 'ana' }),
+    );
+
+    expect((await call('POST', `${path}/pause`, { reason: 'holiday' })).json).toMatchObject({
+      paused: { actor: 'ana', reason: 'holiday' },
+      nextReminderAt: null,
+    });
+    expect(await call('POST', `${path}/pause`, {})).toMatchObject({
+      status: 409,
+      json: { reason: 'reminders are already paused' },
+    });
+    expect((await call('POST', `${path}/resume`)).json).toMatchObject({ paused: null });
+    const policy = await call('PATCH', `${path}/policy`, { reminders: ['1 day'], maxRenewals: 0 });
+    expect(policy.json).toMatchObject({ policy: { reminderOffsetsMs: [86_400_000], maxRenewals: 0 } });
+    expect((await call('PATCH', `${path}/policy`, { reminders: 'daily' })).status).toBe(400);
+    expect(await call('DELETE', `${path}/invitees/${NEW}`)).toMatchObject({
+      status: 409,
+      json: { reason: expect.stringMatching(/last invitee/) },
+    });
+
+    h.sim.acceptInvite(invitees[1].inviteId!);
+    expect((await call('POST', `${path}/check-acceptance`)).status).toBe(200);
+    await until(path, (s) => s.state === 'accepted', 'the acceptance');
+    expect(await call('POST', `${path}/invitees`, { email: 'late@customer.example' })).toMatchObject({
+      status: 409,
+      json: { reason: 'the handoff has already ended as accepted' },
+    });
+    expect(await call('POST', `${path}/restart`, { reason: 'again' })).toMatchObject({
+      status: 409,
+      json: { reason: expect.stringMatching(/ended as accepted/) },
+    });
+  });
+});
