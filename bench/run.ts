@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick|--smoke] [--only=throughput,memory,replay,rate-limit,lifecycles] [--out=file.json]`: site-handoff beside bare
+// `npm run bench [-- --quick|--smoke] [--only=throughput,memory,replay,rate-limit,lifecycles,console] [--out=file.json]`: site-handoff beside bare
 // Temporal baselines measured in the same run, on the pinned servers; rounds interleaved, medians reported as
 // ratios (the machine is shared; absolute times vary). Writes bench/results.json.
 import { execFileSync } from 'node:child_process';
@@ -7,13 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { temporalBinaryPath } from '../src/temporal-binaries';
+import { measureConsole, CONSOLE_PAGES, type ConsoleBackend } from './console';
 import { runLifecycles } from './lifecycles';
 import { measureMemory } from './memory';
 import { measureRateLimit } from './rate-limit';
 import { measureReplay } from './replay';
 import { measureThroughput } from './throughput';
 
-const BENCHMARKS = ['throughput', 'memory', 'replay', 'rate-limit', 'lifecycles'] as const;
+const BENCHMARKS = ['throughput', 'memory', 'replay', 'rate-limit', 'lifecycles', 'console'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const SIZES = {
@@ -23,6 +24,14 @@ const SIZES = {
     replay: { copies: 50, rounds: 5 },
     rateLimit: { invites: 600, timeScale: 2 },
     lifecycles: { count: 1_000, batchSize: 20, plainEvery: 5 },
+    console: {
+      handoffs: 100_000,
+      baseline: 1_000,
+      requests: 60,
+      warmup: 10,
+      renders: 15,
+      backends: ['pglite', 'postgres'] as ConsoleBackend[],
+    },
   },
   quick: {
     throughput: { n: 60, rounds: 5 },
@@ -30,6 +39,14 @@ const SIZES = {
     replay: { copies: 10, rounds: 5 },
     rateLimit: { invites: 100, timeScale: 3 },
     lifecycles: { count: 5, batchSize: 5, plainEvery: 1 },
+    console: {
+      handoffs: 10_000,
+      baseline: 1_000,
+      requests: 20,
+      warmup: 3,
+      renders: 5,
+      backends: ['pglite'] as ConsoleBackend[],
+    },
   },
   /** CI's smoke pass: every benchmark runs end to end, with counts too small for the figures to mean anything. */
   smoke: {
@@ -38,6 +55,14 @@ const SIZES = {
     replay: { copies: 2, rounds: 1 },
     rateLimit: { invites: 20, timeScale: 3 },
     lifecycles: { count: 2, batchSize: 2, plainEvery: 1 },
+    console: {
+      handoffs: 200,
+      baseline: 20,
+      requests: 2,
+      warmup: 1,
+      renders: 1,
+      backends: ['pglite'] as ConsoleBackend[],
+    },
   },
 };
 
@@ -81,6 +106,15 @@ async function main(): Promise<void> {
     }
     size.lifecycles.count = count;
   }
+  // The console bench on one backend only (`--console-backends=pglite`): the full run fills both.
+  const backendsArg = process.argv.find((a) => a.startsWith('--console-backends='));
+  if (backendsArg) {
+    const backends = backendsArg.slice('--console-backends='.length).split(',');
+    const unknown = backends.filter((b) => b !== 'pglite' && b !== 'postgres');
+    if (unknown.length)
+      throw new Error(`--console-backends: choose pglite and/or postgres, got ${unknown.join(', ')}`);
+    size.console.backends = backends as ConsoleBackend[];
+  }
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const started = performance.now();
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -101,6 +135,9 @@ async function main(): Promise<void> {
     : null;
   const lifecycles = only.has('lifecycles')
     ? await timed('lifecycles', () => runLifecycles({ ...size.lifecycles, maxRenewals: 0 }))
+    : null;
+  const consolePages = only.has('console')
+    ? await timed('console', () => measureConsole(size.console))
     : null;
 
   const results = {
@@ -128,6 +165,7 @@ async function main(): Promise<void> {
       finalStates: lifecycles.handoff.finalStates,
       stepsPerLifecycle: lifecycles.steps.length,
     },
+    console: consolePages,
   };
   const MiB = 2 ** 20;
   const table: Record<string, { 'site-handoff': string; baseline: string; ratio: string; target: string }> =
@@ -190,6 +228,23 @@ async function main(): Promise<void> {
       ratio: lifecycles.ratio.toFixed(2),
       target: 'measured',
     };
+  }
+  if (consolePages) {
+    // The large ledger as the subject, the small one as the baseline: the ratio is how a page scales.
+    for (const b of consolePages.backends) {
+      for (const [key, p] of Object.entries(b.pages)) {
+        const cell = (f: typeof p.large) =>
+          `${f.ttfbMedianMs.toFixed(1)}${f.renderedMedianMs === null ? '' : ` / ${f.renderedMedianMs.toFixed(0)}`}`;
+        table[
+          `console ${b.backend}: ${CONSOLE_PAGES[key as keyof typeof CONSOLE_PAGES]} (ms TTFB / rendered)`
+        ] = {
+          'site-handoff': cell(p.large),
+          baseline: cell(p.small),
+          ratio: p.ttfbRatio.toFixed(2),
+          target: `${b.handoffs.toLocaleString('en')} vs ${b.baseline.toLocaleString('en')}`,
+        };
+      }
+    }
   }
   console.table(table);
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

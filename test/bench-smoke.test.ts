@@ -12,6 +12,13 @@ interface Results {
   replay: { ratio: number };
   rateLimit: { peakPerWindow: number; limit: number };
   lifecycles: { count: number; finalStates: Record<string, number>; wallMsPerLifecycle: number };
+  console: {
+    backends: {
+      backend: string;
+      pages: Record<string, { large: { ttfbMedianMs: number; renderedMedianMs: number | null } }>;
+      explain: { executionMs: number }[];
+    }[];
+  };
 }
 
 test('npm run bench -- --smoke runs every benchmark and writes bench results', async () => {
@@ -47,6 +54,15 @@ test('npm run bench -- --smoke runs every benchmark and writes bench results', a
     );
     expect(results.rateLimit.limit).toBe(200);
     expect(results.lifecycles.finalStates).toEqual({ expired: 2 });
+    // Every console page answered with its content and rendered in Chromium; the queries behind them were explained.
+    const [consoleRun] = results.console.backends;
+    expect(consoleRun.backend).toBe('pglite');
+    for (const [name, page] of Object.entries(consoleRun.pages)) {
+      const rendered = name === 'apiList' ? 1 : page.large.renderedMedianMs;
+      expect([name, page.large.ttfbMedianMs > 0, Number(rendered) > 0]).toEqual([name, true, true]);
+    }
+    expect(consoleRun.explain.length).toBeGreaterThan(0);
+    expect(consoleRun.explain.every((e) => Number.isFinite(e.executionMs))).toBe(true);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
