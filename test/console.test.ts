@@ -20,6 +20,7 @@ const SITES = {
   failed: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a44',
   contributor: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a45',
   live: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a46',
+  changed: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a47',
 };
 
 let service: RunningService;
@@ -316,6 +317,97 @@ test('after a revoke that left a contributor, staff remove it from the alert', a
     contributors: { accountId: string }[];
   };
   expect(contributors.contributors.map((c) => c.accountId)).not.toContain(accountId);
+});
+
+test('staff replace an invitee, pause and resume reminders; a change the machine refuses is shown in words', async () => {
+  const typo = 'owner@chagned.example';
+  const fixed = 'owner@changed.example';
+  await startHandoff(SITES.changed, [typo]);
+  await waitForState(SITES.changed, (s) => s.state === 'pending', 'pending');
+  const row = (email: string) => page.locator(`tr[data-invitee="${email}"]`);
+
+  await page.goto(detail(SITES.changed));
+  await page.getByRole('link', { name: 'Replace an invitee…' }).click();
+  await page.getByLabel('Address to replace').selectOption(typo);
+  await page.getByLabel('New address').fill(fixed);
+  await page.getByLabel('Reason (optional, kept in the audit trail)').fill(`typo ${HOSTILE}`);
+  await checkPage('replace-invitee');
+  await page.getByRole('button', { name: 'Confirm: replace an invitee' }).click();
+  await page
+    .getByText('Replaced: the new address is invited and the old invite was revoked at Wix.')
+    .waitFor();
+  // Both addresses stay on the page: the old one removed and replaced, the new one pending.
+  expect(await row(typo).textContent()).toContain(`removed (replaced by ${fixed})`);
+  expect(await row(fixed).textContent()).toContain(`pending (replaces ${typo})`);
+  expect(await page.locator('.timeline li', { hasText: 'invitee replaced' }).textContent()).toContain(
+    `by alice: ${typo} → ${fixed}: typo ${HOSTILE}`,
+  );
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  // Judged at Wix: the old invite revoked, the new one pending, one email each.
+  const { invites } = (await (
+    await fetch(`${service.simulator}/invites?siteId=${SITES.changed}`)
+  ).json()) as {
+    invites: { email: string; status: string }[];
+  };
+  expect(invites.map((i) => [i.email, i.status])).toEqual([
+    [typo, 'Deleted'],
+    [fixed, 'Pending'],
+  ]);
+  for (const to of [typo, fixed]) {
+    const { outbox } = (await (await fetch(`${service.simulator}/outbox?to=${to}`)).json()) as {
+      outbox: unknown[];
+    };
+    expect({ to, emails: outbox.length }).toEqual({ to, emails: 1 });
+  }
+
+  await page.getByRole('link', { name: 'Pause reminders…' }).click();
+  await page.getByLabel('Reason (optional, kept in the audit trail)').fill('customer on holiday');
+  await page.getByRole('button', { name: 'Confirm: pause reminders' }).click();
+  await page.getByText('Paused: no reminder goes out until staff resume').waitFor();
+  const paused = await page.locator('.facts dd.paused').textContent();
+  expect(paused).toMatch(/^Reminders paused since .+ by alice \(customer on holiday\)$/);
+  expect(await page.locator('.facts').textContent()).toContain('none scheduled');
+  expect(await page.getByRole('link', { name: 'Pause reminders…' }).count()).toBe(0);
+
+  // Paused already (say, from another tab): the machine refuses, and the page says why.
+  await page.goto(`${detail(SITES.changed)}/pause`);
+  await page.getByRole('button', { name: 'Confirm: pause reminders' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The handoff refused this' }).waitFor();
+  expect(await page.getByRole('alert').textContent()).toContain('reminders are already paused');
+
+  await page.goto(detail(SITES.changed));
+  await page.getByRole('link', { name: 'Resume reminders…' }).click();
+  await page.getByRole('button', { name: 'Confirm: resume reminders' }).click();
+  await page.getByText('Resumed: reminders go out again.').waitFor();
+  expect(await page.locator('.facts dd.paused').count()).toBe(0);
+  expect(await page.locator('.facts').textContent()).toContain('not paused');
+  await page.getByRole('link', { name: 'Pause reminders…' }).waitFor();
+
+  // A bad duration is named by its label, nothing is sent; a good one is in force at once.
+  await page.getByRole('link', { name: 'Change the policy…' }).click();
+  await page.getByLabel('Reminders after the invite').fill('soon');
+  await page.getByRole('button', { name: 'Confirm: change the policy' }).click();
+  await page
+    .getByRole('alert')
+    .filter({ hasText: "Reminders (number 1): each reminder must be a duration like '2 days'" })
+    .waitFor();
+  await checkPage('change-policy');
+  await page.getByLabel('Reminders after the invite').fill('1 day, 3 days');
+  await page.getByLabel('Check for an acceptance every').fill('2h');
+  await page.getByRole('button', { name: 'Confirm: change the policy' }).click();
+  await page.getByText('Changed: the new policy is in force for this handoff.').waitFor();
+  expect(await page.locator('.policy-reminders').textContent()).toBe('1 day, 3 days after the invite');
+  expect(await page.locator('.policy-poll').textContent()).toBe('every 2 hours');
+
+  // The one invitee left cannot be removed: that would end the handoff, which is a revoke.
+  await page.getByRole('link', { name: 'Remove an invitee…' }).click();
+  expect(await page.getByLabel('Invitee to remove').locator('option').allTextContents()).toEqual([
+    `${fixed} (pending)`,
+  ]);
+  await page.getByRole('button', { name: 'Confirm: remove an invitee' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The handoff refused this' }).waitFor();
+  expect(await page.getByRole('alert').textContent()).toMatch(/last invitee.*revoke it instead/);
+  expect(await page.getByLabel('Invitee to remove').inputValue()).toBe(fixed);
 });
 
 test('the overview draws the funnel from the ledger; export downloads; erasure is confirmed and refused while running', async () => {

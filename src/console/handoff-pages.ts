@@ -6,6 +6,7 @@ import {
   HandoffRequestRefused,
   InvalidHandoffRequest,
   WixDidNotAnswer,
+  changeHandoff,
   confirmAccepted,
   readHandoff,
   removeContributor,
@@ -16,7 +17,7 @@ import {
   type HandoffView,
 } from '../handoff-client';
 import type { LedgerFilter } from '../ledger';
-import { HANDOFF_STATES } from '../../workflows/handoff-types';
+import { HANDOFF_STATES, type HandoffChange } from '../../workflows/handoff-types';
 import type { ConsoleContext } from './index';
 import { actorName } from './session';
 import { HandoffListPage, type ListQuery } from './pages/handoff-list';
@@ -65,7 +66,76 @@ const DONE: Record<string, string> = {
   retry: 'Retry sent: the handoff tries again; a refusal would show below.',
   'confirm-accepted': 'Sent: the handoff records who accepted; a refusal would show below.',
   'remove-contributor': 'Removed: the account no longer holds a role on the site.',
+  'add-invitee': 'Invited: Wix sent the new invite.',
+  'remove-invitee': 'Removed: the invitee is off the handoff and their invite was revoked at Wix.',
+  'replace-invitee': 'Replaced: the new address is invited and the old invite was revoked at Wix.',
+  pause: 'Paused: no reminder goes out until staff resume; the invite still lapses on its date.',
+  resume: 'Resumed: reminders go out again.',
+  'change-policy': 'Changed: the new policy is in force for this handoff.',
+  'check-acceptance': 'Check requested: the handoff asks Wix now; an acceptance shows below.',
 };
+
+/** The form's labels for the fields a change's validator names, so a problem points at what staff typed. */
+const FIELD_LABELS: Record<string, string> = {
+  newEmail: 'New address',
+  reason: 'Reason',
+  policy: 'Policy',
+  'policy.reminders': 'Reminders',
+  'policy.acceptancePoll': 'Check for an acceptance every',
+  'policy.maxRenewals': 'Most renewals',
+};
+const EMAIL_LABELS: Partial<Record<ConsoleActionKey, string>> = {
+  'add-invitee': 'Address to invite',
+  'remove-invitee': 'Invitee to remove',
+  'replace-invitee': 'Address to replace',
+};
+
+/** `newEmail: must be …` → `New address: must be …`; a problem about no known field is shown as it came. */
+function labelled(problem: string, action: ConsoleActionKey): string {
+  const field = /^([\w.]+)(?:\[(\d+)\])?(?=[: ])/.exec(problem);
+  const label = field && (field[1] === 'email' ? EMAIL_LABELS[action] : FIELD_LABELS[field[1]]);
+  if (!field || !label) return problem;
+  const which = field[2] !== undefined ? ` (number ${Number(field[2]) + 1})` : '';
+  return `${label}${which}${problem.slice(field[0].length)}`;
+}
+
+/** The change a form asks for; a string when the form itself is incomplete (shown, nothing sent). */
+function changeOf(key: ConsoleActionKey, values: ActionFormValues): HandoffChange | string | undefined {
+  const reason = values.reason ? { reason: values.reason } : {};
+  switch (key) {
+    case 'add-invitee':
+      return { kind: 'addInvitee', email: values.email ?? '' };
+    case 'remove-invitee':
+      return values.email ? { kind: 'removeInvitee', email: values.email } : 'Choose whom to remove.';
+    case 'replace-invitee':
+      if (!values.email) return 'Choose the address to replace.';
+      return { kind: 'replaceInvitee', email: values.email, newEmail: values.newEmail ?? '', ...reason };
+    case 'pause':
+      return { kind: 'pause', ...reason };
+    case 'resume':
+      return { kind: 'resume' };
+    case 'check-acceptance':
+      return { kind: 'checkAcceptance' };
+    case 'change-policy': {
+      const reminders = values.reminders
+        ?.split(',')
+        .map((r) => r.trim())
+        .filter(Boolean);
+      if (values.maxRenewals && !/^\d+$/.test(values.maxRenewals))
+        return 'Most renewals: a whole number, 0 or more.';
+      const policy = {
+        ...(reminders?.length ? { reminders } : {}),
+        ...(values.acceptancePoll ? { acceptancePoll: values.acceptancePoll } : {}),
+        ...(values.maxRenewals ? { maxRenewals: Number(values.maxRenewals) } : {}),
+      };
+      if (Object.keys(policy).length === 0)
+        return 'Fill in at least one of reminders, acceptance check or renewals; blank fields stay as they are.';
+      return { kind: 'changePolicy', policy };
+    }
+    default:
+      return undefined;
+  }
+}
 
 export function parseQuery<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const parsed = schema.safeParse(input ?? {});
@@ -151,7 +221,19 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
       ? handoff.state === 'revoked'
         ? ['remove-contributor']
         : []
-      : ['revoke', 'resend', 'retry', 'confirm-accepted'];
+      : [
+          'revoke',
+          'resend',
+          'retry',
+          'confirm-accepted',
+          'add-invitee',
+          'remove-invitee',
+          'replace-invitee',
+          // Offered by what the status says now; a pause that raced another is still refused by the machine.
+          handoff.paused ? 'resume' : 'pause',
+          'change-policy',
+          'check-acceptance',
+        ];
     return ctx.send(
       reply,
       HandoffDetailPage({
@@ -224,11 +306,18 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
       reason: field('reason'),
       email: field('email'),
       accountId: field('accountId'),
+      newEmail: field('newEmail'),
+      reminders: field('reminders'),
+      acceptancePoll: field('acceptancePoll'),
+      maxRenewals: field('maxRenewals'),
     };
     const actor = actorName(request.staff);
     const refuse = (why: string, status: number) =>
       actionPage(request, reply, handoff, { values, refused: why }, status);
     try {
+      const change = changeOf(action.key, values);
+      if (typeof change === 'string') return refuse(change, 400);
+      if (change) await changeHandoff(client, handoff.handoffId, { ...change, actor });
       switch (action.key) {
         case 'revoke':
           if (!values.reason || values.reason.length > 500)
@@ -263,11 +352,15 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
           if (result.outcome === 'refused') return refuse(`Wix refused the removal: ${result.reason}`, 409);
           break;
         }
+        default:
+          // A change, sent above.
+          break;
       }
     } catch (err) {
       if (err instanceof HandoffRequestRefused)
         return refuse(`The handoff refused this: ${err.reason}.`, 409);
-      if (err instanceof InvalidHandoffRequest) return refuse(err.problems.join('; '), 400);
+      if (err instanceof InvalidHandoffRequest)
+        return refuse(err.problems.map((p) => labelled(p, action.key)).join('; '), 400);
       if (err instanceof WixDidNotAnswer) return refuse(`${err.message}. Nothing changed; try again.`, 503);
       throw err;
     }

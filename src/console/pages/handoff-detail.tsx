@@ -2,7 +2,7 @@
 import type { HandoffView } from '../../handoff-client';
 import { Layout, Notice, StateBadge, Time, type PageFrame } from './layout';
 import { handoffHref } from './handoff-list';
-import type { ConsoleAction } from './handoff-action';
+import { durationText, type ConsoleAction } from './handoff-action';
 
 export interface HandoffDetailView {
   handoff: HandoffView;
@@ -64,6 +64,38 @@ export function HandoffDetailPage(props: { frame: PageFrame; view: HandoffDetail
           </dd>
           <dt>Reminders sent</dt>
           <dd>{h.remindersSent}</dd>
+          {h.paused !== undefined && (
+            <>
+              <dt>Reminders</dt>
+              <dd class={h.paused ? 'paused' : undefined}>
+                {h.paused ? (
+                  <>
+                    Reminders paused since <Time at={h.paused.since} /> by {h.paused.actor}
+                    {h.paused.reason ? ` (${h.paused.reason})` : ''}
+                  </>
+                ) : (
+                  'not paused'
+                )}
+              </dd>
+            </>
+          )}
+          {h.policy && (
+            <>
+              <dt>Reminder schedule</dt>
+              <dd class="policy-reminders">
+                {h.policy.reminderOffsetsMs.length
+                  ? `${h.policy.reminderOffsetsMs.map(durationText).join(', ')} after the invite`
+                  : 'no reminders'}
+              </dd>
+              <dt>Acceptance check</dt>
+              <dd class="policy-poll">every {durationText(h.policy.acceptancePollMs)}</dd>
+              <dt>Renewals</dt>
+              <dd class="policy-renewals">
+                at most {h.policy.maxRenewals} {h.policy.maxRenewals === 1 ? 'renewal' : 'renewals'} of an
+                expired invite
+              </dd>
+            </>
+          )}
           <dt>Read from</dt>
           <dd>{h.source === 'temporal' ? 'Temporal (live)' : 'the ledger (lasting record)'}</dd>
         </dl>
@@ -108,10 +140,14 @@ export function HandoffDetailPage(props: { frame: PageFrame; view: HandoffDetail
           </thead>
           <tbody>
             {h.invitees.map((i, n) => (
-              <tr>
+              <tr data-invitee={i.email} class={i.status === 'removed' ? 'removed' : undefined}>
                 <td>{i.email}</td>
                 <td class="mono">{i.inviteId ?? '—'}</td>
-                <td>{i.status}</td>
+                <td>
+                  {i.status}
+                  {i.replacedBy && <span class="change"> (replaced by {i.replacedBy})</span>}
+                  {i.replaces && <span class="change"> (replaces {i.replaces})</span>}
+                </td>
                 <td>
                   <Time at={i.expiresAt} />
                 </td>
