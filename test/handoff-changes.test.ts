@@ -11,7 +11,7 @@ import {
   restartHandoff,
 } from '../src/handoff-client';
 import { revokeSignal, type customerHandoff } from '../workflows/customer-handoff';
-import type { HandoffChange, HandoffStatus } from '../workflows/handoff-types';
+import type { HandoffChange, HandoffStatus, SendWindow } from '../workflows/handoff-types';
 import { startTimeSkippingEnv, workflowBundle } from './support/temporal';
 import { ADMIN_ROLE, createHarness, projectEvent, type Harness } from './support/handoff-harness';
 import { maybeRecordHistory } from './support/histories';
@@ -289,5 +289,33 @@ test('start again after a revoke: a new run linked to the previous one, the ledg
     expect(events.indexOf('restarted')).toBeGreaterThan(events.indexOf('state: revoked'));
     expect(await refusalOf(restart())).toMatch(/ended as accepted/);
     await maybeRecordHistory(again, 'restarted-after-revoke');
+  });
+});
+
+test('a send window given mid-flight: the reminder waits for the customer’s hours in their zone', async () => {
+  await h.withWorker(async () => {
+    const { handle } = await pendingHandoff({ policy: { reminders: ['1 day', '2 days'] } });
+    const window: SendWindow = {
+      timeZone: 'Pacific/Auckland',
+      from: '09:00',
+      to: '10:00',
+      days: ['tue', 'wed', 'thu'],
+    };
+    const changed = await change(handle, { kind: 'changePolicy', policy: { sendWindow: window } });
+    const next = new Date(changed.nextReminderAt!);
+    const local = (d: Date) =>
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: 'Pacific/Auckland',
+        weekday: 'short',
+        hour: 'numeric',
+        hourCycle: 'h23',
+      }).format(d);
+    expect(local(next)).toMatch(/^(Tue|Wed|Thu),? 09$/);
+    await env.sleep('8 days');
+    await h.waitForStatus(handle, (s) => s.remindersSent === 2, 'both reminders');
+    const reminders = h.sim.outbox().filter((m) => m.kind === 'resend');
+    expect(reminders).toHaveLength(2);
+    for (const m of reminders) expect(local(new Date(m.at))).toMatch(/^(Tue|Wed|Thu),? 09$/);
+    await maybeRecordHistory(handle, 'send-window-mid-flight');
   });
 });

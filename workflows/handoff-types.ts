@@ -4,6 +4,18 @@
 /** A duration in the Temporal SDK's string form ('2 days', '6h', '3s') or milliseconds. */
 export type DurationInput = string | number;
 
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+/** The customer's hours: reminders due outside them wait for the next opening, in the customer's time zone. */
+export interface SendWindow {
+  /** An IANA zone name such as Europe/Berlin. */
+  timeZone: string;
+  /** Local opening and closing times, HH:MM, from before to. */
+  from: string;
+  to: string;
+  days: Weekday[];
+}
+
 export interface HandoffPolicyInput {
   /** Offsets from the invite (or its renewal) at which a reminder is sent. */
   reminders?: DurationInput[];
@@ -11,6 +23,9 @@ export interface HandoffPolicyInput {
   acceptancePoll?: DurationInput;
   /** How many times an expired invite is renewed by a resend before the handoff ends as expired. */
   maxRenewals?: number;
+  /** A last reminder this long before the invite lapses (DocuSign's "expire warn"), e.g. '3 days'. */
+  expiryWarning?: DurationInput;
+  sendWindow?: SendWindow;
 }
 
 /** Payload of the `projectCompleted` signal: what the agency's project tool knows at completion. */
@@ -28,6 +43,8 @@ export interface ResolvedPolicy {
   reminderOffsetsMs: number[];
   acceptancePollMs: number;
   maxRenewals: number;
+  expiryWarningMs?: number;
+  sendWindow?: SendWindow;
 }
 
 export interface RevokeRequest {

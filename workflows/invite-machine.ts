@@ -10,6 +10,7 @@ import {
   transition,
   type SnapshotFrom,
 } from 'xstate';
+import { nextOpening } from './send-window';
 import type {
   HandoffState,
   Invitee,
@@ -102,12 +103,24 @@ const newInvitee = (email: string): Invitee => ({
   renewalDue: false,
 });
 
-/** When the invitee's next reminder is due, if the schedule has one left before the invite expires. */
+/**
+ * The invitee's reminder times in this invite cycle: the cadence, then (with an expiry warning) one last reminder
+ * that long before the invite lapses, with the cadence's later ones dropped.
+ */
+function reminderSchedule(invitee: Invitee, policy: ResolvedPolicy): number[] {
+  const start = invitee.cycleStartedAt!;
+  const times = policy.reminderOffsetsMs.map((o) => start + o);
+  if (policy.expiryWarningMs === undefined || invitee.expiresAt === undefined) return times;
+  const warnAt = invitee.expiresAt - policy.expiryWarningMs;
+  return warnAt > start ? [...times.filter((t) => t < warnAt), warnAt] : times;
+}
+
+/** When the invitee's next reminder is due (within the send window), if one is left before the invite expires. */
 export function nextReminderAt(invitee: Invitee, policy: ResolvedPolicy): number | undefined {
   if (invitee.status !== 'pending' || invitee.cycleStartedAt === undefined) return undefined;
-  const offset = policy.reminderOffsetsMs[invitee.remindersSent + (invitee.skippedReminders ?? 0)];
-  if (offset === undefined) return undefined;
-  const at = invitee.cycleStartedAt + offset;
+  const due = reminderSchedule(invitee, policy)[invitee.remindersSent + (invitee.skippedReminders ?? 0)];
+  if (due === undefined) return undefined;
+  const at = policy.sendWindow ? nextOpening(due, policy.sendWindow) : due;
   return invitee.expiresAt !== undefined && at >= invitee.expiresAt ? undefined : at;
 }
 
@@ -358,9 +371,10 @@ function replacementRefusal(ctx: HandoffContext, email: string, newEmail: string
 function skipMissedReminders(ctx: HandoffContext, at: number): Invitee[] {
   return ctx.invitees.map((i) => {
     if (i.status !== 'pending' || i.cycleStartedAt === undefined) return i;
+    const schedule = reminderSchedule(i, ctx.policy);
     let index = i.remindersSent + (i.skippedReminders ?? 0);
     let missed = 0;
-    while ((ctx.policy.reminderOffsetsMs[index] ?? Infinity) + i.cycleStartedAt <= at) {
+    while ((schedule[index] ?? Infinity) <= at) {
       missed++;
       index++;
     }

@@ -3,7 +3,8 @@
 // library: workflow code is loaded once per cached workflow, and zod cost each one ~1.2 MB (bench/memory.ts).
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_POLICY } from './invite-machine';
-import type { ProjectCompleted, ResolvedPolicy } from './handoff-types';
+import type { ProjectCompleted, ResolvedPolicy, SendWindow, Weekday } from './handoff-types';
+import { WEEKDAYS, isTimeZone, minutesOf } from './send-window';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The address pattern zod's `z.email()` uses (zod/v4/core/regexes.ts), kept so earlier handoffs replay alike. */
@@ -25,7 +26,13 @@ export interface ProjectCompletedInput {
   customerEmails: string[];
   role: string;
   language?: string;
-  policy?: { reminders?: (string | number)[]; acceptancePoll?: string | number; maxRenewals?: number };
+  policy?: {
+    reminders?: (string | number)[];
+    acceptancePoll?: string | number;
+    maxRenewals?: number;
+    expiryWarning?: string | number;
+    sendWindow?: SendWindow;
+  };
 }
 
 export type ProjectValidation =
@@ -112,14 +119,50 @@ interface CheckedPolicy {
   given: NonNullable<ProjectCompletedInput['policy']>;
   remindersMs?: number[];
   acceptancePollMs?: number;
+  expiryWarningMs?: number;
+  sendWindow?: SendWindow;
+}
+
+function sendWindow(p: Problems, value: unknown): SendWindow | undefined {
+  if (!isObject(value)) return void p.add('policy.sendWindow', `must be an object, not ${kind(value)}`);
+  const before = p.list.length;
+  p.unknownFields('policy.sendWindow', value, ['timeZone', 'from', 'to', 'days']);
+  const { timeZone, from, to, days } = value;
+  if (typeof timeZone !== 'string' || !isTimeZone(timeZone))
+    p.add('policy.sendWindow.timeZone', 'must be an IANA time zone such as Europe/Berlin');
+  const start = typeof from === 'string' ? minutesOf(from) : undefined;
+  const end = typeof to === 'string' ? minutesOf(to) : undefined;
+  if (start === undefined) p.add('policy.sendWindow.from', 'must be a local time such as "09:00"');
+  if (end === undefined) p.add('policy.sendWindow.to', 'must be a local time such as "17:00"');
+  if (start !== undefined && end !== undefined && end <= start)
+    p.add('policy.sendWindow.to', 'must be later than from (a window within one day)');
+  const list = days === undefined ? [...WEEKDAYS] : days;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((d) => WEEKDAYS.includes(d as Weekday)))
+    p.add('policy.sendWindow.days', `must be a non-empty list of ${WEEKDAYS.join(', ')}`);
+  if (p.list.length > before) return undefined;
+  return { timeZone: timeZone as string, from: from as string, to: to as string, days: list as Weekday[] };
 }
 
 function policy(p: Problems, value: unknown): CheckedPolicy | undefined {
   if (!isObject(value)) return void p.add('policy', `must be an object, not ${kind(value)}`);
   const before = p.list.length;
-  p.unknownFields('policy', value, ['reminders', 'acceptancePoll', 'maxRenewals']);
+  p.unknownFields('policy', value, [
+    'reminders',
+    'acceptancePoll',
+    'maxRenewals',
+    'expiryWarning',
+    'sendWindow',
+  ]);
   const checked: CheckedPolicy = { given: {} };
-  const { reminders, acceptancePoll, maxRenewals } = value;
+  const { reminders, acceptancePoll, maxRenewals, expiryWarning } = value;
+  if (expiryWarning !== undefined) {
+    checked.expiryWarningMs = duration(p, 'policy.expiryWarning', 'expiryWarning', expiryWarning, 3600_000);
+    checked.given.expiryWarning = expiryWarning as string | number;
+  }
+  if (value.sendWindow !== undefined) {
+    checked.sendWindow = sendWindow(p, value.sendWindow);
+    if (checked.sendWindow) checked.given.sendWindow = checked.sendWindow;
+  }
   if (reminders !== undefined) {
     if (!Array.isArray(reminders)) {
       p.add('policy.reminders', 'must be a list of durations');
@@ -194,6 +237,8 @@ export function validateProjectCompleted(
       reminderOffsetsMs: checked?.remindersMs ?? defaults.reminderOffsetsMs,
       acceptancePollMs: checked?.acceptancePollMs ?? defaults.acceptancePollMs,
       maxRenewals: checked?.given.maxRenewals ?? defaults.maxRenewals,
+      ...(checked?.expiryWarningMs !== undefined ? { expiryWarningMs: checked.expiryWarningMs } : {}),
+      ...(checked?.sendWindow ? { sendWindow: checked.sendWindow } : {}),
     },
   };
 }
@@ -208,7 +253,7 @@ export type CheckedChange =
   | { kind: 'checkAcceptance' }
   | {
       kind: 'changePolicy';
-      policy: { reminderOffsetsMs?: number[]; acceptancePollMs?: number; maxRenewals?: number };
+      policy: Partial<ResolvedPolicy>;
       /** The change as given, for the audit trail. */
       given: NonNullable<ProjectCompletedInput['policy']>;
     };
@@ -269,7 +314,10 @@ export function validateHandoffChange(input: unknown): ChangeValidation {
     case 'changePolicy': {
       const checked = policy(p, input.policy);
       if (checked && Object.keys(checked.given).length === 0)
-        p.add('policy', 'name at least one of reminders, acceptancePoll, maxRenewals');
+        p.add(
+          'policy',
+          'name at least one of reminders, acceptancePoll, maxRenewals, expiryWarning, sendWindow',
+        );
       if (checked) {
         change = {
           kind: 'changePolicy',
@@ -278,6 +326,8 @@ export function validateHandoffChange(input: unknown): ChangeValidation {
             ...(checked.remindersMs ? { reminderOffsetsMs: checked.remindersMs } : {}),
             ...(checked.acceptancePollMs !== undefined ? { acceptancePollMs: checked.acceptancePollMs } : {}),
             ...(checked.given.maxRenewals !== undefined ? { maxRenewals: checked.given.maxRenewals } : {}),
+            ...(checked.expiryWarningMs !== undefined ? { expiryWarningMs: checked.expiryWarningMs } : {}),
+            ...(checked.sendWindow ? { sendWindow: checked.sendWindow } : {}),
           },
         };
       }
