@@ -23,6 +23,13 @@ import { HANDOFF_STATE_ATTRIBUTE } from '../workflows/search-attributes';
 import { ErasureRefused, type ErasureResult, type Ledger } from './ledger';
 import { wixTaskQueue } from '../workflows/wix-steps';
 import {
+  bulkChangeHandoffs,
+  bulkChangeWorkflowId,
+  bulkProgressQuery,
+  type BulkChangeProgress,
+} from '../workflows/bulk-change';
+import { randomUUID } from 'node:crypto';
+import {
   REMOVE_CONTRIBUTOR_WORKFLOW,
   removeContributorWorkflowId,
   type RemoveContributorInput,
@@ -309,6 +316,51 @@ export async function changeHandoff(
       ...(options.updateId ? { updateId: options.updateId } : {}),
     }),
   );
+}
+
+/** Changes that make sense for every running handoff at once; invitee changes name one handoff's people. */
+export const BULK_CHANGE_KINDS = ['changePolicy', 'pause', 'resume', 'checkAcceptance'] as const;
+
+/**
+ * Starts one change for every running handoff (bulkChangeHandoffs walks them); validated here, so an invalid
+ * change starts nothing. Returns the bulk change's id, whose progress `bulkChangeProgress` reads.
+ */
+export async function startBulkChange(
+  client: Client,
+  request: ChangeRequest,
+  options: { taskQueue: string; id?: string },
+): Promise<string> {
+  if (!(BULK_CHANGE_KINDS as readonly string[]).includes(request.kind)) {
+    throw new InvalidHandoffRequest(
+      [`kind: a bulk change is one of ${BULK_CHANGE_KINDS.join(', ')}`],
+      'bulk change',
+    );
+  }
+  const checked = validateHandoffChange(request);
+  if (!checked.ok) throw new InvalidHandoffRequest(checked.problems, 'bulk change');
+  const workflowId = bulkChangeWorkflowId(options.id ?? randomUUID());
+  await client.workflow.start(bulkChangeHandoffs, {
+    workflowId,
+    taskQueue: options.taskQueue,
+    args: [{ request }],
+    // The same id twice (a retried request) is the same bulk change.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  return workflowId;
+}
+
+/** How far a bulk change has got, and its summary once done; undefined for an unknown id. */
+export async function bulkChangeProgress(
+  client: Client,
+  id: string,
+): Promise<BulkChangeProgress | undefined> {
+  const workflowId = id.startsWith('bulk-change-') ? id : bulkChangeWorkflowId(id);
+  try {
+    return await client.workflow.getHandle(workflowId).query(bulkProgressQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
 }
 
 /** Staff retry after a failure was fixed; the refusal, if any, shows in the status. */

@@ -9,6 +9,7 @@ import {
 import { createActivities, type ActivityDeps } from '../activities';
 import { createLedgerActivities } from '../activities/ledger';
 import { createReconcileActivities } from '../activities/reconcile';
+import { createBulkChangeActivities } from '../activities/bulk-change';
 import type { Ledger } from './ledger';
 import { wixTaskQueue } from '../workflows/customer-handoff';
 
@@ -20,7 +21,7 @@ export interface HandoffWorkerOptions {
   wix: ActivityDeps['wix'];
   /** Where the workflow keeps each handoff's lasting record; its writes run on the handoff task queue. */
   ledger: Pick<Ledger, 'record' | 'get'>;
-  /** Given, this worker also runs the ledger reconcile job, which reads Temporal through this client. */
+  /** Given, this worker also runs the ledger reconcile job and bulk changes, which call Temporal through it. */
   reconcileClient?: Client;
   /** Wix's limit, enforced by the server across all workers on the Wix task queue; undefined = no limit. */
   wixCallsPerMinute?: number;
@@ -66,7 +67,13 @@ export class HandoffWorkers {
       activities: {
         ...createLedgerActivities({ ledger: options.ledger }),
         ...(options.reconcileClient
-          ? createReconcileActivities({ client: options.reconcileClient, ledger: options.ledger })
+          ? {
+              ...createReconcileActivities({ client: options.reconcileClient, ledger: options.ledger }),
+              ...createBulkChangeActivities({
+                client: options.reconcileClient,
+                namespace: options.namespace ?? 'default',
+              }),
+            }
           : {}),
       },
       workflowBundle,

@@ -139,3 +139,43 @@ test('each change over HTTP: the status back, the field named, the reason given,
     });
   });
 });
+
+test('one change for every running handoff: a bulk pause walks them all, with progress and each refusal named', async () => {
+  const sites = Array.from({ length: 12 }, () => h.sim.addSite({ ownerAccountId: h.accountId }));
+  await h.withWorker(async () => {
+    for (const siteId of sites)
+      expect((await call('POST', '/v1/events/project-completed', projectEvent(siteId))).status).toBe(202);
+    for (const siteId of sites)
+      await until(`/v1/handoffs/${siteId}`, (s) => s.state === 'pending', 'pending');
+    expect((await call('POST', `/v1/handoffs/${sites[0]}/pause`, { reason: 'already' })).status).toBe(200);
+
+    const wrong = await call('POST', '/v1/bulk-changes', {
+      change: { kind: 'addInvitee', email: 'x@y.example' },
+    });
+    expect(wrong).toMatchObject({
+      status: 400,
+      json: { problems: [expect.stringMatching(/^kind: a bulk change/)] },
+    });
+    const started = await call('POST', '/v1/bulk-changes', {
+      change: { kind: 'pause', reason: 'agency holidays' },
+    });
+    expect(started.status).toBe(202);
+    const progressPath = started.json.progress as string;
+    const deadline = Date.now() + 60_000;
+    let progress = (await call('GET', progressPath)).json;
+    while (!progress.done && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      progress = (await call('GET', progressPath)).json;
+    }
+    expect(progress).toMatchObject({ done: true, seen: 12, changed: 11, refused: 1, gone: 0 });
+    expect(progress.refusals).toEqual([
+      { handoffId: `handoff-${sites[0]}`, reason: 'reminders are already paused' },
+    ]);
+    for (const siteId of sites.slice(1)) {
+      expect((await call('GET', `/v1/handoffs/${siteId}`)).json).toMatchObject({
+        paused: { actor: 'ana', reason: 'agency holidays' },
+      });
+    }
+    expect((await call('GET', '/v1/bulk-changes/bulk-change-nope')).status).toBe(404);
+  });
+});

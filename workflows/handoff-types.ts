@@ -204,6 +204,6 @@ export interface HandoffStatus {
   /** This run restarted a handoff that had ended: the previous run, how it ended, why it was restarted. */
   restartOf?: { runId: string; state: string; reason: string; actor: string } | null;
   /** The reminder policy in force (after any change by staff). */
-  policy?: { reminderOffsetsMs: number[]; acceptancePollMs: number; maxRenewals: number };
+  policy?: ResolvedPolicy;
   audit: AuditEntry[];
 }

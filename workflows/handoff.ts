@@ -482,6 +482,10 @@ export class Handoff {
         reminderOffsetsMs: [...context.policy.reminderOffsetsMs],
         acceptancePollMs: context.policy.acceptancePollMs,
         maxRenewals: context.policy.maxRenewals,
+        ...(context.policy.expiryWarningMs !== undefined
+          ? { expiryWarningMs: context.policy.expiryWarningMs }
+          : {}),
+        ...(context.policy.sendWindow ? { sendWindow: context.policy.sendWindow } : {}),
       },
       audit: [...this.audit],
     };

@@ -5,7 +5,9 @@ import type { Client } from '@temporalio/client';
 import {
   HandoffNotFound,
   InvalidHandoffRequest,
+  bulkChangeProgress,
   changeHandoff,
+  startBulkChange,
   readHandoff,
   toWorkflowId,
 } from '../handoff-client';
@@ -17,6 +19,7 @@ type Guard = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) 
 
 export interface ChangeRoutesOptions {
   client: Client;
+  taskQueue: string;
   ledger: Ledger;
   staffOnly: Guard;
   actorOf: (request: FastifyRequest) => string;
@@ -112,6 +115,30 @@ export function registerChangeRoutes(app: FastifyInstance, options: ChangeRoutes
   app.patch('/v1/handoffs/:id/policy', { preHandler: staffOnly }, async (request) => {
     const { actor: _actor, ...policy } = options.bodyOf(request);
     return change(request, { kind: 'changePolicy', policy });
+  });
+
+  // One change for every running handoff; answered at once with where to follow it.
+  app.post('/v1/bulk-changes', { preHandler: staffOnly }, async (request, reply) => {
+    const body = options.bodyOf(request);
+    const change = body.change;
+    if (typeof change !== 'object' || change === null || Array.isArray(change))
+      throw new HttpError(
+        400,
+        'Send {"change": {"kind": "changePolicy" | "pause" | "resume" | "checkAcceptance", …}}',
+      );
+    const id = await startBulkChange(
+      client,
+      { ...(change as HandoffChange), actor: options.actorOf(request) },
+      { taskQueue: options.taskQueue, ...(updateIdOf(request) ? { id: updateIdOf(request) } : {}) },
+    );
+    return reply.status(202).send({ bulkChangeId: id, progress: `/v1/bulk-changes/${id}` });
+  });
+
+  app.get('/v1/bulk-changes/:id', { preHandler: staffOnly }, async (request) => {
+    const id = (request.params as { id: string }).id;
+    const progress = await bulkChangeProgress(client, id);
+    if (!progress) throw new HttpError(404, `No bulk change ${id}`);
+    return progress;
   });
 
   app.post('/v1/handoffs/:id/check-acceptance', { preHandler: staffOnly }, async (request) =>

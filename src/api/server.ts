@@ -171,6 +171,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   registerChangeRoutes(app, {
     client,
+    taskQueue: options.taskQueue,
     ledger: options.ledger,
     staffOnly,
     actorOf: (request) => actorOf(request, bodyOf(request).json, 'api'),
