@@ -8,8 +8,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parse } from 'csv-parse/sync';
 import { buildApi } from '../src/api/server';
 import { runCli } from '../src/cli/main';
+import { renderStatus } from '../src/cli/format';
+import { parseSendWindow } from '../src/cli/send-window';
 import { readHandoff } from '../src/handoff-client';
-import type { HandoffStatus } from '../workflows/handoff-types';
+import type { HandoffStatus, SendWindow } from '../workflows/handoff-types';
 import { openLedger, type Ledger } from '../src/ledger';
 import { startPostgres } from './support/postgres';
 import { TEST_ENCRYPTION_KEYS_ENV, startDevServerEnv, workflowBundle } from './support/temporal';
@@ -349,6 +351,201 @@ test('invitee replace, pause and resume, policy and check change a running hando
   expect(h.sim.emailCount(OWNER)).toBe(1);
 });
 
+/** The service's API over the harness's ledger (the one its workers write), open without a token, for the CLI. */
+async function apiOver(h: Harness): Promise<{ url: string; close: () => Promise<void> }> {
+  const api = buildApi({
+    client: env.client,
+    ledger: h.ledger,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    webhookSecrets: [],
+    apiTokens: [],
+  });
+  await api.listen({ port: 0, host: '127.0.0.1' });
+  return { url: `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`, close: () => api.close() };
+}
+
+test('restart after a revoke starts a new run that invites again, linked to the previous one; refused while running', async () => {
+  const h = await harness();
+  const id = `handoff-${h.siteId}`;
+  const api = await apiOver(h);
+  try {
+    process.env.HANDOFF_API_URL = api.url;
+    await h.withWorker(async () => {
+      expect((await cli(...completeArgs(h))).code).toBe(0);
+      await untilState(id, 'pending');
+
+      const running = await cli('restart', id, '--reason', 'customer asked again');
+      expect(running.code).toBe(4);
+      expect(running.out).toBe('');
+      expect(running.err).toMatch(/^refused: the handoff is still running: .*revoke it first$/m);
+
+      expect((await cli('revoke', id, '--reason', 'wrong site')).code).toBe(0);
+      await untilState(id, 'revoked');
+      await until(async () => {
+        const described = await env.client.workflow.getHandle(id).describe();
+        return described.status.name === 'RUNNING' ? undefined : true;
+      }, 'the revoked run to close');
+      const { runId: firstRun } = await env.client.workflow.getHandle(id).describe();
+      expect(h.sim.invites({ siteId: h.siteId }).map((i) => i.status)).toEqual(['Deleted']);
+
+      // Invalid input names the flag as typed, and starts nothing.
+      const bad = await cli('restart', id, '--reason', 'again', '--emails', 'not-an-email');
+      expect(bad.code).toBe(2);
+      expect(bad.err).toContain('customerEmails[0] (--emails): must be a valid email address');
+      expect(bad.err).toContain('nothing was started');
+      expect((await cli('restart', id, '--reason', ' ')).err).toContain('reason (--reason): say why');
+      expect((await env.client.workflow.getHandle(id).describe()).runId).toBe(firstRun);
+
+      const restarted = await cli(
+        'restart',
+        h.siteId,
+        '--reason',
+        'customer asked again',
+        '--emails',
+        OWNER,
+        '--actor',
+        'cli:ana',
+      );
+      expect(restarted).toMatchObject({ code: 0, err: '' });
+      const { runId: newRun } = await env.client.workflow.getHandle(id).describe();
+      expect(newRun).not.toBe(firstRun);
+      expect(restarted.out).toContain(`Restarted ${id} as a new run ${newRun}`);
+      expect(restarted.out).toMatch(
+        new RegExp(
+          `^Previous run\\s+restarted after revoked \\(run ${firstRun}\\): customer asked again$`,
+          'm',
+        ),
+      );
+
+      // Judged at Wix: the old invite stays revoked, a new one is out, one email each.
+      await until(
+        () => Promise.resolve(h.sim.invites({ siteId: h.siteId }).length === 2 || undefined),
+        'the new invite',
+      );
+      expect(h.sim.invites({ siteId: h.siteId }).map((i) => i.status)).toEqual(['Deleted', 'Pending']);
+      expect(h.sim.emailCount(OWNER)).toBe(2);
+      const pending = await untilState(id, 'pending');
+      expect(pending.restartOf).toEqual({
+        runId: firstRun,
+        state: 'revoked',
+        reason: 'customer asked again',
+        actor: 'cli:ana',
+      });
+      expect((await cli('status', id)).out).toMatch(/^Previous run\s+restarted after revoked \(run /m);
+    });
+
+    // Without the ledger the new run could not number its audit on: the CLI says how to reach it.
+    delete process.env.HANDOFF_API_URL;
+    const noLedger = await cli('restart', id, '--reason', 'again');
+    expect(noLedger.code).toBe(5);
+    expect(noLedger.err).toContain('restart reads the handoff ledger');
+  } finally {
+    await api.close();
+  }
+});
+
+test('policy sets an expiry warning and a send window, the next reminder inside it; a bad zone or format is named', async () => {
+  const h = await harness();
+  const id = `handoff-${h.siteId}`;
+  await h.withWorker(async () => {
+    expect((await cli(...completeArgs(h))).code).toBe(0);
+    await untilState(id, 'pending');
+
+    const badZone = await cli('policy', id, '--send-window', 'Mars/Olympus 09:00-17:00 mon-fri');
+    expect(badZone.code).toBe(2);
+    expect(badZone.err).toContain(
+      'policy.sendWindow.timeZone (--send-window): must be an IANA time zone such as Europe/Berlin',
+    );
+    expect(badZone.err).toContain('nothing was sent');
+    const badShape = await cli('policy', id, '--send-window', '9 to 5');
+    expect(badShape.code).toBe(2);
+    expect(badShape.err).toContain('--send-window "9 to 5" is not a send window');
+    expect(badShape.err).toContain('"Europe/Berlin 09:00-17:00 mon-fri"');
+    const badDay = await cli('policy', id, '--send-window', 'Europe/Berlin 09:00-17:00 mon-fry');
+    expect(badDay.code).toBe(2);
+    expect(badDay.err).toContain('"fry" in "mon-fry" is not a day');
+    const late = await cli('policy', id, '--send-window', 'Europe/Berlin 17:00-09:00');
+    expect(late.err).toContain('policy.sendWindow.to (--send-window): must be later than from');
+    const none = await cli('policy', id, '--send-window', 'none');
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('--send-window none is not supported');
+    const badWarning = await cli('policy', id, '--expiry-warning', 'soon');
+    expect(badWarning.code).toBe(2);
+    expect(badWarning.err).toMatch(/policy\.expiryWarning \(--expiry-warning\): /);
+
+    const changed = await cli(
+      'policy',
+      id,
+      '--expiry-warning',
+      '3 days',
+      '--send-window',
+      'Europe/Berlin 9:00-17:00 mon-wed,fri',
+    );
+    expect(changed).toMatchObject({ code: 0, err: '' });
+    expect(changed.out).toMatch(/^Policy\s+reminders at 2 days, 5 days, 10 days, 20 days; /m);
+    const status = JSON.parse((await cli('status', id, '--json')).out) as HandoffStatus;
+    expect(status.audit.at(-1)).toMatchObject({
+      event: 'policy changed',
+      actor: expect.stringMatching(/^cli:/),
+    });
+    expect(JSON.parse(status.audit.at(-1)!.detail!)).toEqual({
+      expiryWarning: '3 days',
+      sendWindow: {
+        timeZone: 'Europe/Berlin',
+        from: '09:00',
+        to: '17:00',
+        days: ['mon', 'tue', 'wed', 'fri'],
+      },
+    });
+    // The next reminder falls inside the window, in Berlin.
+    const berlin = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Berlin',
+      weekday: 'short',
+      hour: '2-digit',
+      hourCycle: 'h23',
+    }).format(new Date(status.nextReminderAt!));
+    expect(berlin).toMatch(/^(Mon|Tue|Wed|Fri),? (09|1[0-6])$/);
+  });
+});
+
+test('the status shows the send window as --send-window takes it, the expiry warning and the previous run', () => {
+  const window: SendWindow = {
+    timeZone: 'Europe/Berlin',
+    from: '09:00',
+    to: '17:00',
+    days: ['mon', 'tue', 'wed', 'sat'],
+  };
+  const status: HandoffStatus = {
+    state: 'pending',
+    siteId: 'site',
+    projectId: 'PRJ-1',
+    role: ADMIN_ROLE,
+    roleId: null,
+    invitees: [],
+    remindersSent: 0,
+    nextReminderAt: null,
+    failure: null,
+    lastRefusal: null,
+    alerts: [],
+    restartOf: { runId: 'run-1', state: 'expired', reason: 'customer asked again', actor: 'cli:ana' },
+    policy: Object.assign(
+      { reminderOffsetsMs: [86_400_000], acceptancePollMs: 3_600_000, maxRenewals: 1 },
+      // The status query's policy as the workflow fills it in when a window and a warning are set.
+      { expiryWarningMs: 3 * 86_400_000, sendWindow: window },
+    ),
+    audit: [],
+  };
+  const text = renderStatus('handoff-site', status, Infinity).join('\n');
+  expect(text).toMatch(/^Previous run\s+restarted after expired \(run run-1\): customer asked again$/m);
+  expect(text).toMatch(/^Expiry warning\s+3 days before the invite lapses$/m);
+  expect(text).toMatch(/^Send window\s+Europe\/Berlin 09:00-17:00 mon-wed,sat$/m);
+  // What is printed is what the flag takes.
+  expect(parseSendWindow('Europe/Berlin 09:00-17:00 mon-wed,sat')).toEqual(window);
+  expect(parseSendWindow('UTC 9:00-10:00 fri-mon').days).toEqual(['mon', 'fri', 'sat', 'sun']);
+  expect(parseSendWindow('UTC 09:00-10:00').days).toHaveLength(7);
+});
+
 test('complete --file reads the whole event; status of an unknown id exits 3', async () => {
   const h = await harness();
   const event = { projectId: 'PRJ-7', siteId: h.siteId, customerEmails: [OWNER], role: ADMIN_ROLE };
@@ -394,7 +591,17 @@ test('--help for every command exits 0 and names its options', async () => {
     invitee: ['add', 'remove', 'replace'],
     pause: ['<id>', '--reason', '--actor'],
     resume: ['<id>', '--actor'],
-    policy: ['<id>', '--reminders', '--acceptance-poll', '--max-renewals', '--actor'],
+    policy: [
+      '<id>',
+      '--reminders',
+      '--acceptance-poll',
+      '--max-renewals',
+      '--expiry-warning',
+      '--send-window',
+      'mon-fri',
+      '--actor',
+    ],
+    restart: ['<id>', '--reason', '--emails', '--role', '--actor'],
     check: ['<id>', '--actor'],
     worker: ['--help'],
     start: ['--help'],

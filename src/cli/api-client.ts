@@ -1,7 +1,13 @@
 // The service's HTTP API as the CLI's way to the ledger when the database is not its to open (embedded PGlite).
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
-import type { HandoffView } from '../handoff-client';
+import {
+  HandoffNotFound,
+  HandoffRequestRefused,
+  InvalidHandoffRequest,
+  type HandoffView,
+  type RestartRequest,
+} from '../handoff-client';
 import {
   ErasureRefused,
   type ErasureResult,
@@ -206,6 +212,29 @@ export class ServiceApi {
     });
     if (response.status === 409) throw new ErasureRefused(response.data.runningHandoffIds ?? []);
     return this.ok(response).erased;
+  }
+
+  /** POST /v1/handoffs/:id/restart: the new run's id; its refusals and problems as the client itself throws them. */
+  async restart(handoffId: string, request: RestartRequest): Promise<{ handoffId: string; runId: string }> {
+    const response = await this.send<{
+      handoffId?: string;
+      runId?: string;
+      error?: string;
+      problems?: string[];
+      reason?: string;
+    }>({
+      method: 'POST',
+      url: `/v1/handoffs/${enc(handoffId)}/restart`,
+      data: request,
+      headers: { 'content-type': 'application/json' },
+    });
+    const { status, data } = response;
+    if (status === 400 && Array.isArray(data.problems))
+      throw new InvalidHandoffRequest(data.problems, 'restart');
+    if (status === 404) throw new HandoffNotFound(handoffId);
+    if (status === 409) throw new HandoffRequestRefused(handoffId, data.reason ?? errorText(data));
+    const started = this.ok(response);
+    return { handoffId: started.handoffId ?? handoffId, runId: started.runId ?? '' };
   }
 
   private async *streamed(stream: Readable): AsyncGenerator<string> {

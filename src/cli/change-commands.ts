@@ -4,6 +4,7 @@ import { InvalidHandoffRequest, changeHandoff, toWorkflowId } from '../handoff-c
 import type { HandoffChange, HandoffStatus } from '../../workflows/handoff-types';
 import { UsageError } from './errors';
 import { renderStatus } from './format';
+import { SEND_WINDOW_FORMAT, parseSendWindow } from './send-window';
 import { requireWorker } from './workers';
 import type { CliContext } from './commands';
 
@@ -16,17 +17,30 @@ export interface ChangeCommandHelpers {
 }
 
 /** The command-line names of the request's fields the validator names, per command for the addresses. */
-type CliNames = Record<string, string>;
+export type CliNames = Record<string, string>;
+const POLICY_FLAGS = [
+  '--reminders',
+  '--acceptance-poll',
+  '--max-renewals',
+  '--expiry-warning',
+  '--send-window',
+];
 const FLAG_NAMES: CliNames = {
   reason: '--reason',
-  policy: '--reminders, --acceptance-poll or --max-renewals',
+  policy: `${POLICY_FLAGS.slice(0, -1).join(', ')} or ${POLICY_FLAGS.at(-1)}`,
   'policy.reminders': '--reminders',
   'policy.acceptancePoll': '--acceptance-poll',
   'policy.maxRenewals': '--max-renewals',
+  'policy.expiryWarning': '--expiry-warning',
+  'policy.sendWindow': '--send-window',
+  'policy.sendWindow.timeZone': '--send-window',
+  'policy.sendWindow.from': '--send-window',
+  'policy.sendWindow.to': '--send-window',
+  'policy.sendWindow.days': '--send-window',
 };
 
 /** `newEmail: must be …` → `newEmail (<new>): must be …`: a person typed arguments and flags, not fields. */
-function withCliNames(problem: string, names: CliNames): string {
+export function withCliNames(problem: string, names: CliNames): string {
   const field = /^([\w.]+)(\[\d+\])?(?=[: ])/.exec(problem);
   const cli = field ? names[field[1]] : undefined;
   return field && cli ? `${field[0]} (${cli})${problem.slice(field[0].length)}` : problem;
@@ -169,7 +183,9 @@ export function registerChangeCommands(
 
   program
     .command('policy')
-    .description("Change this handoff's reminder cadence, acceptance poll or renewals")
+    .description(
+      "Change this handoff's reminder cadence, acceptance poll, renewals, expiry warning or the customer's hours",
+    )
     .argument(...idArgument)
     .option(
       '--reminders <offsets>',
@@ -181,23 +197,48 @@ export function registerChangeCommands(
       'how often an expired invite is renewed by a resend, e.g. 1',
       helpers.wholeNumber(0),
     )
+    .option(
+      '--expiry-warning <duration>',
+      'one last reminder this long before the invite lapses, e.g. "3 days"',
+    )
+    .option(
+      '--send-window <window>',
+      `reminders only in the customer's hours, in their time zone: ${SEND_WINDOW_FORMAT}; days as mon-fri or mon,wed (default every day)`,
+    )
     .option(...actorOption)
+    .addHelpText(
+      'after',
+      '\nA send window can be changed but not removed (`--send-window none` is not supported).\n' +
+        'Example:\n  site-handoff policy 9d2c7e10-… --expiry-warning "3 days" --send-window "Europe/Berlin 09:00-17:00 mon-fri"',
+    )
     .action(
       async (
         id: string,
-        opts: { reminders?: string; acceptancePoll?: string; maxRenewals?: number; actor: string },
+        opts: {
+          reminders?: string;
+          acceptancePoll?: string;
+          maxRenewals?: number;
+          expiryWarning?: string;
+          sendWindow?: string;
+          actor: string;
+        },
         cmd: Command,
       ) => {
-        if (
-          opts.reminders === undefined &&
-          opts.acceptancePoll === undefined &&
-          opts.maxRenewals === undefined
-        )
-          throw new UsageError('policy needs at least one of --reminders, --acceptance-poll, --max-renewals');
+        const given = [
+          opts.reminders,
+          opts.acceptancePoll,
+          opts.maxRenewals,
+          opts.expiryWarning,
+          opts.sendWindow,
+        ];
+        if (given.every((v) => v === undefined))
+          throw new UsageError(`policy needs at least one of ${POLICY_FLAGS.join(', ')}`);
         const policy = {
           ...(opts.reminders !== undefined ? { reminders: splitList(opts.reminders) } : {}),
           ...(opts.acceptancePoll !== undefined ? { acceptancePoll: opts.acceptancePoll.trim() } : {}),
           ...(opts.maxRenewals !== undefined ? { maxRenewals: opts.maxRenewals } : {}),
+          ...(opts.expiryWarning !== undefined ? { expiryWarning: opts.expiryWarning.trim() } : {}),
+          ...(opts.sendWindow !== undefined ? { sendWindow: parseSendWindow(opts.sendWindow) } : {}),
         };
         await run(cmd, id, { kind: 'changePolicy', policy }, opts.actor, () => 'Policy changed.');
       },

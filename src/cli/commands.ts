@@ -29,6 +29,7 @@ import { EXIT_CODES_HELP, NoRecords, UsageError } from './errors';
 import type { HandoffRecords } from './records';
 import { renderList, renderStatus } from './format';
 import { registerChangeCommands } from './change-commands';
+import { registerRestartCommand } from './restart-command';
 import { readProjectCompleted, type CompleteFlags } from './payload';
 import { NoWorker, hasWorker, requireWorker, taskQueueOf } from './workers';
 
@@ -485,6 +486,7 @@ export function buildProgram(ctx: CliContext): Command {
     });
 
   registerChangeCommands(program, ctx, { print, printJson, isJson, defaultActor, wholeNumber });
+  registerRestartCommand(program, ctx, { print, printJson, isJson, defaultActor });
 
   program
     .command('worker')

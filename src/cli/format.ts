@@ -1,6 +1,7 @@
 // Plain-text tables for people; --json bypasses all of this and prints the raw objects.
 import type { HandoffSummary } from '../handoff-client';
-import { FINAL_STATES, type HandoffStatus } from '../../workflows/handoff-types';
+import { FINAL_STATES, type HandoffStatus, type ResolvedPolicy } from '../../workflows/handoff-types';
+import { sendWindowText } from './send-window';
 
 export interface Column {
   header: string;
@@ -121,9 +122,10 @@ export function renderStatus(workflowId: string, status: HandoffStatus, width: n
       ['Site', status.siteId],
       ['Project', status.projectId],
       ['Role', role],
+      ...(status.restartOf ? [['Previous run', restartText(status.restartOf)]] : []),
       ['Next reminder', isoSeconds(status.nextReminderAt)],
       ...(status.paused !== undefined ? [['Paused', pausedText(status.paused)]] : []),
-      ...(status.policy ? [['Policy', policyText(status.policy)]] : []),
+      ...(status.policy ? policyRows(status.policy) : []),
       ['Failure', status.failure],
       ['Last refusal', refusal],
     ],
@@ -196,7 +198,25 @@ function pausedText(paused: HandoffStatus['paused']): string {
   return `since ${isoSeconds(paused.since)} by ${paused.actor}${paused.reason ? `: ${paused.reason}` : ''}`;
 }
 
-function policyText(policy: NonNullable<HandoffStatus['policy']>): string {
+/** The policy as the status carries it; the send window and expiry warning only where the status holds them. */
+type ShownPolicy = NonNullable<HandoffStatus['policy']> &
+  Partial<Pick<ResolvedPolicy, 'expiryWarningMs' | 'sendWindow'>>;
+
+function policyRows(policy: ShownPolicy): Cell[][] {
+  return [
+    ['Policy', policyText(policy)],
+    ...(policy.expiryWarningMs !== undefined
+      ? [['Expiry warning', `${durationText(policy.expiryWarningMs)} before the invite lapses`]]
+      : []),
+    ...(policy.sendWindow ? [['Send window', sendWindowText(policy.sendWindow)]] : []),
+  ];
+}
+
+function restartText(restart: NonNullable<HandoffStatus['restartOf']>): string {
+  return `restarted after ${restart.state} (run ${restart.runId}): ${restart.reason}`;
+}
+
+function policyText(policy: ShownPolicy): string {
   const reminders = policy.reminderOffsetsMs.length
     ? `reminders at ${policy.reminderOffsetsMs.map(durationText).join(', ')}`
     : 'no reminders';

@@ -1,6 +1,14 @@
 // The handoff records the CLI reads: the ledger itself (HANDOFF_DATABASE_URL) or the service's API in front of it.
 import type { Client } from '@temporalio/client';
-import { deleteClosedExecution, readHandoff, type HandoffView } from '../handoff-client';
+import { readTaskQueue } from '../config';
+import {
+  deleteClosedExecution,
+  hasHandoffSearchAttribute,
+  readHandoff,
+  restartHandoff,
+  type HandoffView,
+  type RestartRequest,
+} from '../handoff-client';
 import {
   toCsvLines,
   toJsonLines,
@@ -26,6 +34,8 @@ export interface HandoffRecords {
   list(query: LedgerListQuery): Promise<LedgerSummary[]>;
   exportText(format: ExportFormat, filter: LedgerFilter): Promise<AsyncIterable<string>>;
   erase(email: string, confirmEmail: string, actor: string): Promise<ErasureOutcome>;
+  /** A new run of an ended handoff; the ledger's trail of the earlier runs tells it where to number on from. */
+  restart(handoffId: string, request: RestartRequest): Promise<{ handoffId: string; runId: string }>;
 }
 
 export class LedgerRecords implements HandoffRecords {
@@ -73,6 +83,16 @@ export class LedgerRecords implements HandoffRecords {
       if (await deleteClosedExecution(temporal.client, temporal.namespace, handoffId)) deleted++;
     return { ...erased, temporalExecutions: deleted };
   }
+
+  /** As the API's restart does, on the task queue the service runs (HANDOFF_TASK_QUEUE). */
+  async restart(handoffId: string, request: RestartRequest) {
+    const { client, namespace } = await this.temporal();
+    const started = await restartHandoff(client, this.ledger, handoffId, request, {
+      taskQueue: readTaskQueue(process.env),
+      withSearchAttribute: await hasHandoffSearchAttribute(client, namespace),
+    });
+    return { handoffId: started.workflowId, runId: started.runId };
+  }
 }
 
 export class ApiRecords implements HandoffRecords {
@@ -97,5 +117,9 @@ export class ApiRecords implements HandoffRecords {
 
   erase(email: string, confirmEmail: string, actor: string) {
     return this.api.erase(email, confirmEmail, actor);
+  }
+
+  restart(handoffId: string, request: RestartRequest) {
+    return this.api.restart(handoffId, request);
   }
 }
