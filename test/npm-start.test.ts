@@ -1,9 +1,6 @@
 // `npm start` as a new user runs it: embedded dev server, sandbox Wix, workers and API; then SIGTERM.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { startService } from './support/service';
 
 const SITE = '0f8fad5b-d9cb-469f-a165-70867728950e';
 // Ports away from the defaults, so a developer's own `npm start` is not disturbed.
@@ -33,39 +30,18 @@ async function firstSignalPayload(workflowId: string): Promise<JsonPayload> {
 }
 
 test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTERM', async () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'site-handoff-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HANDOFF_API_PORT: String(PORTS.api),
-    TEMPORAL_DEV_PORT: String(PORTS.temporal),
-    TEMPORAL_UI_PORT: String(PORTS.ui),
-    WIX_SIMULATOR_PORT: String(PORTS.wix),
-    HANDOFF_DATA_DIR: dataDir,
-    HANDOFF_API_TOKEN: 'staff-token-1',
-  };
-  for (const name of ['TEMPORAL_ADDRESS', 'WIX_API_KEY', 'HANDOFF_WEBHOOK_SECRET']) delete env[name];
-  const child = spawn('npm', ['start'], { cwd: path.resolve(__dirname, '..'), env, detached: true });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  // 'close' waits for every process writing to the pipes, not only npm itself.
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const service = await startService(PORTS, { HANDOFF_API_TOKEN: 'staff-token-1' });
+  const output = service.output;
   try {
-    const deadline = Date.now() + 90_000;
-    while (!output.includes('site-handoff is running')) {
-      if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`npm start did not come up:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(output).toMatch(/SANDBOX/);
-    expect(output).toContain('closed workflows kept 30 days');
+    expect(output()).toMatch(/SANDBOX/);
+    expect(output()).toContain('closed workflows kept 30 days');
     const retention = await Connection.connect({ address: `127.0.0.1:${PORTS.temporal}` });
     const { config } = await retention.workflowService.describeNamespace({ namespace: 'default' });
     expect(Number(config?.workflowExecutionRetentionTtl?.seconds)).toBe(30 * 86_400);
     await retention.close();
-    expect(output).toContain(`http://127.0.0.1:${PORTS.ui}`);
+    expect(output()).toContain(`http://127.0.0.1:${PORTS.ui}`);
 
-    const api = `http://127.0.0.1:${PORTS.api}`;
+    const { api } = service;
     const started = await fetch(`${api}/v1/events/project-completed`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -78,6 +54,7 @@ test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTE
     });
     expect(started.status).toBe(202);
     let state = '';
+    const deadline = Date.now() + 60_000;
     while (state !== 'pending' && Date.now() < deadline) {
       const status = await fetch(`${api}/v1/handoffs/${SITE}`, { headers: STAFF });
       state = status.ok ? ((await status.json()) as { state: string }).state : '';
@@ -89,7 +66,7 @@ test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTE
     expect(outbox.outbox.map((m) => m.to)).toEqual(['owner@customer.example']);
 
     // Nothing alarming before the banner: no SDK warnings, no stack traces.
-    const startup = output.slice(0, output.indexOf('site-handoff is running'));
+    const startup = output().slice(0, output().indexOf('site-handoff is running'));
     expect(startup).not.toMatch(/WARN|No activities registered|No workflows registered|^\s+at /m);
 
     // The embedded UI was given the codec endpoint, and the codec decodes a real payload for that UI only.
@@ -150,10 +127,7 @@ test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTE
     expect(removed.status).toBe(200);
     expect(await contributors()).not.toContain(accountId);
   } finally {
-    // npm runs the service as a child: signal the whole process group, as a terminal's Ctrl-C would.
-    if (child.pid) process.kill(-child.pid, 'SIGTERM');
-    await exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    await service.stop();
   }
-  expect(output).toContain('site-handoff stopped');
+  expect(output()).toContain('site-handoff stopped');
 }, 150_000);

@@ -3,7 +3,7 @@
 // library: workflow code is loaded once per cached workflow, and zod cost each one ~1.2 MB (bench/memory.ts).
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_POLICY } from './invite-machine';
-import type { ProjectCompleted, ResolvedPolicy, SendWindow, Weekday } from './handoff-types';
+import type { HandoffChange, ProjectCompleted, ResolvedPolicy, SendWindow, Weekday } from './handoff-types';
 import { WEEKDAYS, isTimeZone, minutesOf } from './send-window';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -243,14 +243,9 @@ export function validateProjectCompleted(
   };
 }
 
-/** A change staff make to a running handoff, as checked: durations resolved to milliseconds. */
+/** A change staff make to a running handoff, as checked: addresses normalised, durations resolved to ms. */
 export type CheckedChange =
-  | { kind: 'addInvitee'; email: string }
-  | { kind: 'removeInvitee'; email: string }
-  | { kind: 'replaceInvitee'; email: string; newEmail: string; reason?: string }
-  | { kind: 'pause'; reason?: string }
-  | { kind: 'resume' }
-  | { kind: 'checkAcceptance' }
+  | Exclude<HandoffChange, { kind: 'changePolicy' }>
   | {
       kind: 'changePolicy';
       policy: Partial<ResolvedPolicy>;

@@ -15,9 +15,9 @@ export interface RunningService {
   ports: ServicePorts;
   api: string;
   simulator: string;
-  output(): string;
+  output: () => string;
   /** SIGTERM to the process group, as Ctrl-C would; resolves once every process has exited. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export async function startService(
