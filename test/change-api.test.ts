@@ -1,9 +1,7 @@
 // Changing a running handoff over HTTP, on the dev server with real workers and the Wix simulator: each route's
 // answer (200 with the status, 400 naming the field, 404, 409 with the machine's reason) and the Wix side.
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { buildApi } from '../src/api/server';
+import { startApiUnderTest, type ApiUnderTest } from './support/api-server';
 import type { HandoffStatus } from '../workflows/handoff-types';
 import { startDevServerEnv, workflowBundle } from './support/temporal';
 import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
@@ -14,23 +12,23 @@ const STAFF = { authorization: 'Bearer ana-token-123456' };
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
-let api: FastifyInstance;
-let base: string;
+let api: ApiUnderTest;
 
 beforeAll(async () => {
   env = await startDevServerEnv();
   await workflowBundle();
   h = await createHarness(env);
-  api = buildApi({
-    client: env.client,
-    ledger: h.ledger,
-    namespace: 'default',
-    taskQueue: h.taskQueue,
-    webhookSecrets: [],
-    apiTokens: ['ana:ana-token-123456'],
-  });
-  await api.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+  api = await startApiUnderTest(
+    {
+      client: env.client,
+      ledger: h.ledger,
+      namespace: 'default',
+      taskQueue: h.taskQueue,
+      webhookSecrets: [],
+      apiTokens: ['ana:ana-token-123456'],
+    },
+    STAFF,
+  );
 }, 120_000);
 afterAll(async () => {
   await api?.close();
@@ -38,33 +36,10 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function call(
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...STAFF, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
-
-async function until(
-  path: string,
-  check: (s: HandoffStatus) => boolean,
-  what: string,
-): Promise<HandoffStatus> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const { status, json } = await call('GET', path);
-    if (status === 200 && check(json as unknown as HandoffStatus)) return json as unknown as HandoffStatus;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
+const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+  api.call(method, path, body, headers);
+const until = (path: string, check: (s: HandoffStatus) => boolean, what: string) =>
+  api.until(path, check, what);
 
 test('each change over HTTP: the status back, the field named, the reason given, judged on the Wix side', async () => {
   const siteId = h.sim.addSite({ ownerAccountId: h.accountId });

@@ -1,10 +1,8 @@
 // The handoff record outlives Temporal: reads, lists, export and erasure through the HTTP API, on the dev server
 // with real workers, the Wix simulator and the ledger (PGlite here; test/ledger.test.ts runs it on PostgreSQL too).
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parse } from 'csv-parse/sync';
-import { buildApi } from '../src/api/server';
+import { startApiUnderTest, type ApiUnderTest } from './support/api-server';
 import type { HandoffStatus } from '../workflows/handoff-types';
 import { LEDGER_TABLES } from '../src/ledger';
 import { sql } from 'kysely';
@@ -17,14 +15,14 @@ const HOSTILE_PROJECT = '=HYPERLINK("x"),<img src=x onerror=alert(1)>';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
-let api: FastifyInstance;
+let api: ApiUnderTest;
 let base: string;
 
 beforeAll(async () => {
   env = await startDevServerEnv();
   await workflowBundle();
   h = await createHarness(env);
-  api = buildApi({
+  api = await startApiUnderTest({
     client: env.client,
     ledger: h.ledger,
     namespace: 'default',
@@ -33,8 +31,7 @@ beforeAll(async () => {
     apiTokens: [],
     console: { sessionSecret: 'a-session-secret-for-tests-only-0123456789' },
   });
-  await api.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+  base = api.base;
 }, 120_000);
 afterAll(async () => {
   await api?.close();
@@ -42,32 +39,10 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, text: await response.text() };
-}
-const json = async (method: string, path: string, body?: unknown) => {
-  const { status, text } = await call(method, path, body);
-  return { status, json: JSON.parse(text) as Record<string, unknown> };
-};
-
-async function until(
-  path: string,
-  check: (s: HandoffStatus) => boolean,
-  what: string,
-): Promise<HandoffStatus> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const { status, json: body } = await json('GET', path);
-    if (status === 200 && check(body as unknown as HandoffStatus)) return body as unknown as HandoffStatus;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
+const call = (method: string, path: string, body?: unknown) => api.call(method, path, body);
+const json = (method: string, path: string, body?: unknown) => api.call(method, path, body);
+const until = (path: string, check: (s: HandoffStatus) => boolean, what: string) =>
+  api.until(path, check, what);
 
 test('a finished handoff is still answered, listed, exported and archived after Temporal forgot it', async () => {
   const siteId = h.sim.addSite({ ownerAccountId: h.accountId });
