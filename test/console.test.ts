@@ -2,6 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { render } from 'preact-render-to-string';
+import { HandoffDetailPage } from '../src/console/pages/handoff-detail';
+import type { HandoffView } from '../src/handoff-client';
 import { axeViolations, launchChromium } from './support/browser';
 import { startService, type RunningService } from './support/service';
 
@@ -21,6 +24,7 @@ const SITES = {
   contributor: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a45',
   live: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a46',
   changed: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a47',
+  restarted: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a48',
 };
 
 let service: RunningService;
@@ -408,6 +412,140 @@ test('staff replace an invitee, pause and resume reminders; a change the machine
   await page.getByRole('alert').filter({ hasText: 'The handoff refused this' }).waitFor();
   expect(await page.getByRole('alert').textContent()).toMatch(/last invitee.*revoke it instead/);
   expect(await page.getByLabel('Invitee to remove').inputValue()).toBe(fixed);
+});
+
+/** The simulator's invites for a site, as [email, status] in the order they were made. */
+async function invitesAt(siteId: string): Promise<string[][]> {
+  const { invites } = (await (await fetch(`${service.simulator}/invites?siteId=${siteId}`)).json()) as {
+    invites: { email: string; status: string }[];
+  };
+  return invites.map((i) => [i.email, i.status]);
+}
+
+test('staff restart a revoked handoff: a new run, pending and linked to the previous one; a send window set from the policy form shows on the detail', async () => {
+  const email = 'owner@restarted.example';
+  await startHandoff(SITES.restarted, [email]);
+  await waitForState(SITES.restarted, (s) => s.state === 'pending', 'pending');
+  await api('POST', `/v1/handoffs/${SITES.restarted}/revoke`, { reason: 'wrong contact' });
+  const ended = (await waitForState(
+    SITES.restarted,
+    (s) => s.state === 'revoked' && Boolean((s as Status & { endedAt?: string }).endedAt),
+    'the revoked run to end',
+  )) as Status & { runId: string };
+  expect(await invitesAt(SITES.restarted)).toEqual([[email, 'Deleted']]);
+
+  // Offered only once the handoff ended, and not after an acceptance (that site was handed over).
+  await page.goto(detail(SITES.accepted));
+  expect(await page.getByRole('link', { name: 'Restart…' }).count()).toBe(0);
+  await page.goto(detail(SITES.restarted));
+  await page.getByRole('link', { name: 'Restart…' }).click();
+  await page.getByLabel('Reason (kept in the audit trail)').fill(`customer asked again ${HOSTILE}`);
+  await page.getByLabel('Addresses to invite (optional, separated by commas)').fill('not-an-email');
+  await page.getByRole('button', { name: 'Confirm: restart' }).click();
+  await page
+    .getByRole('alert')
+    .filter({ hasText: 'Addresses to invite (number 1): must be a valid email address' })
+    .waitFor();
+  await checkPage('restart');
+  expect(await page.getByLabel('Addresses to invite (optional, separated by commas)').inputValue()).toBe(
+    'not-an-email',
+  );
+  await page.getByLabel('Addresses to invite (optional, separated by commas)').fill('');
+  await page.getByRole('button', { name: 'Confirm: restart' }).click();
+  await page.getByText('Restarted: a new run of this handoff invites the customer again.').waitFor();
+
+  // The new run's page: pending, with the restart note and the previous run linked in the Temporal UI.
+  await page.locator('.facts .state-pending').waitFor({ timeout: 30_000 });
+  expect(await page.locator('.restart-of').textContent()).toContain(
+    `Restarted after revoked by alice: customer asked again ${HOSTILE}.`,
+  );
+  expect(
+    await page.getByRole('link', { name: 'The previous run in the Temporal UI' }).getAttribute('href'),
+  ).toBe(
+    `http://127.0.0.1:${PORTS.ui}/namespaces/default/workflows/handoff-${SITES.restarted}/${ended.runId}`,
+  );
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  expect(await page.getByRole('link', { name: 'Revoke…' }).count()).toBe(1);
+  // Judged at Wix: the old invite stays revoked, the new one is pending.
+  expect(await invitesAt(SITES.restarted)).toEqual([
+    [email, 'Deleted'],
+    [email, 'Pending'],
+  ]);
+  await checkPage('restarted-detail');
+
+  // A send window: a zone Wix's customer cannot be in is named by its label, nothing is sent.
+  await page.getByRole('link', { name: 'Change the policy…' }).click();
+  await page.getByLabel('Customer’s time zone').fill('Mars/Olympus');
+  await page.getByLabel('From (local time)').fill('09:00');
+  await page.getByLabel('To (local time)').fill('17:00');
+  await page.getByRole('button', { name: 'Confirm: change the policy' }).click();
+  await page
+    .getByRole('alert')
+    .filter({ hasText: 'Customer’s time zone: must be an IANA time zone such as Europe/Berlin' })
+    .waitFor();
+  // Monday to Friday are ticked until staff choose: Friday off here.
+  expect(await page.getByLabel('Friday').isChecked()).toBe(true);
+  await page.getByLabel('Friday').uncheck();
+  await page.getByLabel('Customer’s time zone').fill('Europe/Berlin');
+  await page.getByLabel('Expiry warning: a last reminder this long before the invite lapses').fill('3 days');
+  await page.getByRole('button', { name: 'Confirm: change the policy' }).click();
+  await page.getByText('Changed: the new policy is in force for this handoff.').waitFor();
+  const changed = page.locator('.timeline li', { hasText: 'policy changed' });
+  expect(await changed.textContent()).toContain(
+    '"sendWindow":{"timeZone":"Europe/Berlin","from":"09:00","to":"17:00","days":["mon","tue","wed","thu"]}',
+  );
+  expect(await changed.textContent()).toContain('"expiryWarning":"3 days"');
+  expect(await page.locator('.policy-window').textContent()).toBe('09:00–17:00 Mon–Thu, Europe/Berlin time');
+  expect(await page.locator('.policy-expiry-warning').textContent()).toBe(
+    'a last reminder 3 days before the invite lapses',
+  );
+  // The next reminder waits for the customer's hours, in Berlin.
+  const { json } = await api<{ nextReminderAt: string }>('GET', `/v1/handoffs/${SITES.restarted}`);
+  const berlin = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Berlin',
+    weekday: 'short',
+    hour: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(json.nextReminderAt));
+  expect(berlin).toMatch(/^(Mon|Tue|Wed|Thu),? (09|1[0-6])$/);
+});
+
+test('the detail page names the send window’s days in runs and, without the Temporal UI, the previous run by its id', () => {
+  const handoff: HandoffView = {
+    handoffId: 'handoff-site',
+    source: 'temporal',
+    state: 'pending',
+    siteId: 'site',
+    projectId: 'PRJ-1',
+    role: 'Website Manager',
+    roleId: null,
+    invitees: [],
+    remindersSent: 0,
+    nextReminderAt: null,
+    failure: null,
+    lastRefusal: null,
+    alerts: [],
+    restartOf: { runId: 'run-1', state: 'expired', reason: 'asked again', actor: 'alice' },
+    policy: {
+      reminderOffsetsMs: [86_400_000],
+      acceptancePollMs: 3_600_000,
+      maxRenewals: 1,
+      expiryWarningMs: 3 * 86_400_000,
+      sendWindow: {
+        timeZone: 'Europe/Berlin',
+        from: '09:00',
+        to: '17:00',
+        days: ['mon', 'tue', 'wed', 'sat'],
+      },
+    },
+    audit: [],
+  };
+  const frame = { signedIn: true, open: false, sandbox: false, csrfToken: 'x', current: 'handoffs' as const };
+  const html = render(HandoffDetailPage({ frame, view: { handoff, actions: [], pollSeconds: 5 } }));
+  expect(html).toContain('<dd class="policy-window">09:00–17:00 Mon–Wed, Sat, Europe/Berlin time</dd>');
+  expect(html).toContain('a last reminder 3 days before the invite lapses');
+  // Without the Temporal UI configured, the previous run is named by its id.
+  expect(html).toMatch(/Restarted after expired by alice: asked again\. .*run-1/);
 });
 
 test('the overview draws the funnel from the ledger; export downloads; erasure is confirmed and refused while running', async () => {

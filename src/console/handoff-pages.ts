@@ -8,16 +8,25 @@ import {
   WixDidNotAnswer,
   changeHandoff,
   confirmAccepted,
+  hasHandoffSearchAttribute,
   readHandoff,
   removeContributor,
   resendHandoff,
+  restartHandoff,
   retryHandoff,
   revokeHandoff,
   toWorkflowId,
   type HandoffView,
 } from '../handoff-client';
 import type { LedgerFilter } from '../ledger';
-import { HANDOFF_STATES, type HandoffChange } from '../../workflows/handoff-types';
+import {
+  HANDOFF_STATES,
+  type HandoffChange,
+  type HandoffPolicyInput,
+  type SendWindow,
+  type Weekday,
+} from '../../workflows/handoff-types';
+import { WEEKDAYS } from '../../workflows/send-window';
 import type { ConsoleContext } from './index';
 import { actorName } from './session';
 import { HandoffListPage, type ListQuery } from './pages/handoff-list';
@@ -73,7 +82,11 @@ const DONE: Record<string, string> = {
   resume: 'Resumed: reminders go out again.',
   'change-policy': 'Changed: the new policy is in force for this handoff.',
   'check-acceptance': 'Check requested: the handoff asks Wix now; an acceptance shows below.',
+  restart: 'Restarted: a new run of this handoff invites the customer again.',
 };
+
+/** How long the restart waits for the new run's first ledger write, so the page it opens shows that run. */
+const RESTART_SETTLE_MS = 10_000;
 
 /** The form's labels for the fields a change's validator names, so a problem points at what staff typed. */
 const FIELD_LABELS: Record<string, string> = {
@@ -83,6 +96,14 @@ const FIELD_LABELS: Record<string, string> = {
   'policy.reminders': 'Reminders',
   'policy.acceptancePoll': 'Check for an acceptance every',
   'policy.maxRenewals': 'Most renewals',
+  'policy.expiryWarning': 'Expiry warning',
+  'policy.sendWindow': 'Send window',
+  'policy.sendWindow.timeZone': 'Customer’s time zone',
+  'policy.sendWindow.from': 'From',
+  'policy.sendWindow.to': 'To',
+  'policy.sendWindow.days': 'Days',
+  customerEmails: 'Addresses to invite',
+  role: 'Role',
 };
 const EMAIL_LABELS: Partial<Record<ConsoleActionKey, string>> = {
   'add-invitee': 'Address to invite',
@@ -99,8 +120,33 @@ function labelled(problem: string, action: ConsoleActionKey): string {
   return `${label}${which}${problem.slice(field[0].length)}`;
 }
 
+const isWeekday = (d: string): d is Weekday => (WEEKDAYS as readonly string[]).includes(d);
+
+/**
+ * The window the form asks for: any of zone, from or to filled sets one, the blank ones kept from the window in
+ * force; undefined when none is filled; a string when it cannot be whole.
+ */
+function sendWindowOf(
+  values: ActionFormValues,
+  current: SendWindow | undefined,
+): SendWindow | string | undefined {
+  if (!values.timeZone && !values.windowFrom && !values.windowTo) return undefined;
+  const timeZone = values.timeZone || current?.timeZone;
+  const from = values.windowFrom || current?.from;
+  const to = values.windowTo || current?.to;
+  if (!timeZone || !from || !to)
+    return 'Send window: give the customer’s time zone, from and to (no window is set yet).';
+  const days = (values.days ?? []).filter(isWeekday);
+  if (!days.length) return 'Send window: tick at least one day.';
+  return { timeZone, from, to, days };
+}
+
 /** The change a form asks for; a string when the form itself is incomplete (shown, nothing sent). */
-function changeOf(key: ConsoleActionKey, values: ActionFormValues): HandoffChange | string | undefined {
+function changeOf(
+  key: ConsoleActionKey,
+  values: ActionFormValues,
+  handoff: HandoffView,
+): HandoffChange | string | undefined {
   const reason = values.reason ? { reason: values.reason } : {};
   switch (key) {
     case 'add-invitee':
@@ -123,13 +169,17 @@ function changeOf(key: ConsoleActionKey, values: ActionFormValues): HandoffChang
         .filter(Boolean);
       if (values.maxRenewals && !/^\d+$/.test(values.maxRenewals))
         return 'Most renewals: a whole number, 0 or more.';
-      const policy = {
+      const sendWindow = sendWindowOf(values, handoff.policy?.sendWindow);
+      if (typeof sendWindow === 'string') return sendWindow;
+      const policy: HandoffPolicyInput = {
         ...(reminders?.length ? { reminders } : {}),
         ...(values.acceptancePoll ? { acceptancePoll: values.acceptancePoll } : {}),
         ...(values.maxRenewals ? { maxRenewals: Number(values.maxRenewals) } : {}),
+        ...(values.expiryWarning ? { expiryWarning: values.expiryWarning } : {}),
+        ...(sendWindow ? { sendWindow } : {}),
       };
       if (Object.keys(policy).length === 0)
-        return 'Fill in at least one of reminders, acceptance check or renewals; blank fields stay as they are.';
+        return 'Fill in at least one of reminders, acceptance check, renewals, expiry warning or send window; blank fields stay as they are.';
       return { kind: 'changePolicy', policy };
     }
     default:
@@ -147,6 +197,8 @@ export function parseQuery<T extends z.ZodType>(schema: T, input: unknown): z.in
 export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext): void {
   const { options } = ctx;
   const { client, ledger } = options;
+  // Asked once: whether a restarted run can carry the HandoffState search attribute from its start.
+  let searchAttribute: Promise<boolean> | undefined;
   const guarded = { preHandler: ctx.staffOnly };
   const form = { preHandler: [ctx.staffOnly, ctx.csrf] };
 
@@ -217,10 +269,13 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
     const done = (request.query as { done?: string }).done;
     const ended = handoff.source === 'ledger' || Boolean(handoff.endedAt);
     // Offered by what the page knows; whether each is allowed is the workflow's decision, shown if refused.
+    // An ended handoff that was not accepted can start again; accepted means the site was handed over.
     const keys: ConsoleActionKey[] = ended
-      ? handoff.state === 'revoked'
-        ? ['remove-contributor']
-        : []
+      ? handoff.state === 'accepted'
+        ? []
+        : handoff.state === 'revoked'
+          ? ['remove-contributor', 'restart']
+          : ['restart']
       : [
           'revoke',
           'resend',
@@ -234,6 +289,9 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
           'change-policy',
           'check-acceptance',
         ];
+    const workflowUrl = options.temporalUiUrl
+      ? `${options.temporalUiUrl}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(handoff.handoffId)}`
+      : undefined;
     return ctx.send(
       reply,
       HandoffDetailPage({
@@ -241,10 +299,9 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
         view: {
           handoff,
           actions: keys.map((k) => ACTIONS[k]),
-          ...(options.temporalUiUrl
-            ? {
-                temporalUiUrl: `${options.temporalUiUrl}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(handoff.handoffId)}`,
-              }
+          ...(workflowUrl ? { temporalUiUrl: workflowUrl } : {}),
+          ...(workflowUrl && handoff.restartOf
+            ? { previousRunUrl: `${workflowUrl}/${encodeURIComponent(handoff.restartOf.runId)}` }
             : {}),
           ...(done && DONE[done] ? { notice: DONE[done] } : {}),
           pollSeconds: ctx.pollSeconds,
@@ -262,6 +319,16 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
       .header('content-disposition', `attachment; filename="${handoffId}.json"`)
       .send(JSON.stringify(record, null, 2));
   });
+
+  /** Until the ledger holds the new run (its first write), so the detail page reads it and not the ended one. */
+  const newRunRecorded = async (handoffId: string, runId: string): Promise<void> => {
+    const deadline = Date.now() + RESTART_SETTLE_MS;
+    while (Date.now() < deadline) {
+      const record = await ledger.get(handoffId).catch(() => undefined);
+      if (record?.runId === runId) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
 
   const actionOf = (request: FastifyRequest): (typeof ACTIONS)[ConsoleActionKey] => {
     const key = (request.params as { action: string }).action;
@@ -310,12 +377,19 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
       reminders: field('reminders'),
       acceptancePoll: field('acceptancePoll'),
       maxRenewals: field('maxRenewals'),
+      expiryWarning: field('expiryWarning'),
+      timeZone: field('timeZone'),
+      windowFrom: field('windowFrom'),
+      windowTo: field('windowTo'),
+      // A form posts a ticked box once per day: one day is a string, several a list.
+      days: ([] as unknown[]).concat(body.days ?? []).filter((d): d is string => typeof d === 'string'),
+      emails: field('emails'),
     };
     const actor = actorName(request.staff);
     const refuse = (why: string, status: number) =>
       actionPage(request, reply, handoff, { values, refused: why }, status);
     try {
-      const change = changeOf(action.key, values);
+      const change = changeOf(action.key, values, handoff);
       if (typeof change === 'string') return refuse(change, 400);
       if (change) await changeHandoff(client, handoff.handoffId, { ...change, actor });
       switch (action.key) {
@@ -350,6 +424,19 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
             accountId: values.accountId!,
           });
           if (result.outcome === 'refused') return refuse(`Wix refused the removal: ${result.reason}`, 409);
+          break;
+        }
+        case 'restart': {
+          const emails = values.emails?.split(/[\s,;]+/).filter(Boolean) ?? [];
+          searchAttribute ??= hasHandoffSearchAttribute(client, options.namespace);
+          const started = await restartHandoff(
+            client,
+            ledger,
+            handoff.handoffId,
+            { reason: values.reason ?? '', actor, ...(emails.length ? { customerEmails: emails } : {}) },
+            { taskQueue: options.taskQueue, withSearchAttribute: await searchAttribute },
+          );
+          await newRunRecorded(handoff.handoffId, started.runId);
           break;
         }
         default:

@@ -1,5 +1,7 @@
 // The confirmation step of a staff action: what will happen, the fields it needs, and the refusal if it was refused.
 import type { HandoffView } from '../../handoff-client';
+import type { SendWindow, Weekday } from '../../../workflows/handoff-types';
+import { WEEKDAYS } from '../../../workflows/send-window';
 import { CsrfField, Layout, Notice, type PageFrame } from './layout';
 import { handoffHref } from './handoff-list';
 
@@ -15,7 +17,8 @@ export type ConsoleActionKey =
   | 'pause'
   | 'resume'
   | 'change-policy'
-  | 'check-acceptance';
+  | 'check-acceptance'
+  | 'restart';
 
 export interface ConsoleAction {
   key: ConsoleActionKey;
@@ -78,7 +81,46 @@ export const ACTIONS: Record<ConsoleActionKey, ConsoleAction> = {
     label: 'Check acceptance now',
     description: 'Ask Wix now whether the customer accepted, instead of waiting for the next check.',
   },
+  restart: {
+    key: 'restart',
+    label: 'Restart',
+    description:
+      'Start this ended handoff again: a new run for the same site, linked to this one, invites the customer anew.',
+  },
 };
+
+export const DAY_NAMES: Record<Weekday, string> = {
+  mon: 'Monday',
+  tue: 'Tuesday',
+  wed: 'Wednesday',
+  thu: 'Thursday',
+  fri: 'Friday',
+  sat: 'Saturday',
+  sun: 'Sunday',
+};
+
+/** mon,tue,wed,fri → 'Mon–Wed, Fri'; every day → 'every day'. */
+export function daysLabel(days: readonly Weekday[]): string {
+  if (WEEKDAYS.every((d) => days.includes(d))) return 'every day';
+  const short = (d: Weekday): string => DAY_NAMES[d].slice(0, 3);
+  const runs: string[] = [];
+  for (let i = 0; i < WEEKDAYS.length; i++) {
+    if (!days.includes(WEEKDAYS[i])) continue;
+    let j = i;
+    while (j + 1 < WEEKDAYS.length && days.includes(WEEKDAYS[j + 1])) j++;
+    runs.push(j === i ? short(WEEKDAYS[i]) : `${short(WEEKDAYS[i])}–${short(WEEKDAYS[j])}`);
+    i = j;
+  }
+  return runs.join(', ');
+}
+
+/** '09:00–17:00 Mon–Fri, Europe/Berlin time'. */
+export function sendWindowLabel(window: SendWindow): string {
+  return `${window.from}–${window.to} ${daysLabel(window.days)}, ${window.timeZone} time`;
+}
+
+/** Every zone name the server knows, offered as suggestions; the validator still decides. */
+const TIME_ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
 
 /** Milliseconds in the largest whole unit people use for these durations: '2 days', '6 hours', '30 minutes'. */
 export function durationText(ms: number): string {
@@ -102,6 +144,14 @@ export interface ActionFormValues {
   reminders?: string;
   acceptancePoll?: string;
   maxRenewals?: string;
+  expiryWarning?: string;
+  timeZone?: string;
+  windowFrom?: string;
+  windowTo?: string;
+  /** The days ticked; undefined before the form was ever sent (then the window's days, or Mon–Fri, are ticked). */
+  days?: string[];
+  /** Restart: whom to invite, separated by commas; blank for the previous invitees. */
+  emails?: string;
 }
 
 export function HandoffActionPage(props: {
@@ -119,6 +169,12 @@ export function HandoffActionPage(props: {
   // A removed (or replaced) invitee is history: it can be neither removed nor replaced again.
   const current = h.invitees.filter((i) => i.status !== 'removed');
   const policy = h.policy;
+  const window = policy?.sendWindow;
+  const ticked: readonly string[] = values.days ?? window?.days ?? WEEKDAYS.slice(0, 5);
+  // As restartHandoff picks them when the field is left blank.
+  const reinvited = h.invitees
+    .filter((i) => i.status !== 'accepted' && i.status !== 'removed')
+    .map((i) => i.email);
   return (
     <Layout frame={props.frame} title={`${action.label} · ${h.siteId ?? h.handoffId}`}>
       <p class="crumbs">
@@ -131,12 +187,30 @@ export function HandoffActionPage(props: {
       <form method="post" action={`${back}/${action.key}`} class="card narrow">
         <CsrfField token={props.frame.csrfToken} />
         <p>{action.description}</p>
-        {action.key === 'revoke' && (
+        {(action.key === 'revoke' || action.key === 'restart') && (
           <>
             <label for="reason">Reason (kept in the audit trail)</label>
             <textarea id="reason" name="reason" required maxLength={500} rows={3}>
               {values.reason ?? ''}
             </textarea>
+          </>
+        )}
+        {action.key === 'restart' && (
+          <>
+            <label for="emails">Addresses to invite (optional, separated by commas)</label>
+            <input
+              id="emails"
+              name="emails"
+              value={values.emails ?? ''}
+              maxLength={5000}
+              aria-describedby="emails-default"
+              autocomplete="off"
+            />
+            <span id="emails-default" class="hint">
+              {reinvited.length
+                ? `Left blank: ${reinvited.join(', ')} (the invitees who neither accepted nor were removed).`
+                : 'Left blank: the previous invitees who neither accepted nor were removed.'}
+            </span>
           </>
         )}
         {action.key === 'resend' && (
@@ -267,6 +341,67 @@ export function HandoffActionPage(props: {
             <span id="maxRenewals-now" class="hint">
               {policy ? `Now: at most ${policy.maxRenewals}.` : 'A whole number, 0 or more.'}
             </span>
+            <label for="expiryWarning">
+              Expiry warning: a last reminder this long before the invite lapses
+            </label>
+            <input
+              id="expiryWarning"
+              name="expiryWarning"
+              value={values.expiryWarning ?? ''}
+              aria-describedby="expiryWarning-now"
+              autocomplete="off"
+            />
+            <span id="expiryWarning-now" class="hint">
+              {policy?.expiryWarningMs !== undefined
+                ? `Now: ${durationText(policy.expiryWarningMs)} before. For example: 3 days`
+                : 'Now: none. For example: 3 days'}
+            </span>
+            <fieldset class="send-window" aria-describedby="sendWindow-now">
+              <legend>Send window: reminders only in the customer’s hours</legend>
+              <span id="sendWindow-now" class="hint">
+                {window
+                  ? `Now: ${sendWindowLabel(window)}. Blank fields keep it; it can be changed, not removed.`
+                  : 'Now: any time. Give the time zone, from and to to set one, e.g. Europe/Berlin, 09:00 to 17:00.'}
+              </span>
+              <label for="timeZone">Customer’s time zone</label>
+              <input
+                id="timeZone"
+                name="timeZone"
+                list="time-zones"
+                value={values.timeZone ?? ''}
+                autocomplete="off"
+              />
+              <datalist id="time-zones">
+                {TIME_ZONES.map((z) => (
+                  <option value={z} />
+                ))}
+              </datalist>
+              <div class="times">
+                <span>
+                  <label for="windowFrom">From (local time)</label>
+                  <input id="windowFrom" name="windowFrom" type="time" value={values.windowFrom ?? ''} />
+                </span>
+                <span>
+                  <label for="windowTo">To (local time)</label>
+                  <input id="windowTo" name="windowTo" type="time" value={values.windowTo ?? ''} />
+                </span>
+              </div>
+              <fieldset class="days">
+                <legend>Days</legend>
+                {WEEKDAYS.map((d) => (
+                  <span class="day">
+                    <input
+                      id={`day-${d}`}
+                      name="days"
+                      type="checkbox"
+                      value={d}
+                      checked={ticked.includes(d)}
+                    />
+                    <label for={`day-${d}`}>{DAY_NAMES[d]}</label>
+                  </span>
+                ))}
+              </fieldset>
+            </fieldset>
           </>
         )}
         <div class="buttons">

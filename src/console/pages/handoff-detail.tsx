@@ -2,13 +2,15 @@
 import type { HandoffView } from '../../handoff-client';
 import { Layout, Notice, StateBadge, Time, type PageFrame } from './layout';
 import { handoffHref } from './handoff-list';
-import { durationText, type ConsoleAction } from './handoff-action';
+import { durationText, sendWindowLabel, type ConsoleAction } from './handoff-action';
 
 export interface HandoffDetailView {
   handoff: HandoffView;
   /** The staff actions the page offers; the workflow's machine still decides whether each is allowed. */
   actions: ConsoleAction[];
   temporalUiUrl?: string;
+  /** This run restarted an ended one: that run in the Temporal UI. */
+  previousRunUrl?: string;
   notice?: string;
   pollSeconds: number;
 }
@@ -21,6 +23,7 @@ export function HandoffDetailPage(props: { frame: PageFrame; view: HandoffDetail
     .map((i) => i.expiresAt!)
     .sort()[0];
   const href = handoffHref(h.handoffId);
+  const policy = h.policy;
   return (
     <Layout frame={props.frame} title={`Handoff ${h.siteId ?? h.handoffId}`}>
       <p class="crumbs">
@@ -37,6 +40,20 @@ export function HandoffDetailPage(props: { frame: PageFrame; view: HandoffDetail
         hx-select="#live"
         hx-swap="outerHTML"
       >
+        {h.restartOf && (
+          <p class="restart-of">
+            Restarted after {h.restartOf.state} by {h.restartOf.actor}: {h.restartOf.reason}.{' '}
+            {props.view.previousRunUrl ? (
+              <a href={props.view.previousRunUrl} rel="noopener noreferrer" target="_blank">
+                The previous run in the Temporal UI
+              </a>
+            ) : (
+              <>
+                The previous run: <span class="mono">{h.restartOf.runId}</span>
+              </>
+            )}
+          </p>
+        )}
         <dl class="facts">
           <dt>State</dt>
           <dd>
@@ -79,20 +96,30 @@ export function HandoffDetailPage(props: { frame: PageFrame; view: HandoffDetail
               </dd>
             </>
           )}
-          {h.policy && (
+          {policy && (
             <>
               <dt>Reminder schedule</dt>
               <dd class="policy-reminders">
-                {h.policy.reminderOffsetsMs.length
-                  ? `${h.policy.reminderOffsetsMs.map(durationText).join(', ')} after the invite`
+                {policy.reminderOffsetsMs.length
+                  ? `${policy.reminderOffsetsMs.map(durationText).join(', ')} after the invite`
                   : 'no reminders'}
               </dd>
               <dt>Acceptance check</dt>
-              <dd class="policy-poll">every {durationText(h.policy.acceptancePollMs)}</dd>
+              <dd class="policy-poll">every {durationText(policy.acceptancePollMs)}</dd>
               <dt>Renewals</dt>
               <dd class="policy-renewals">
-                at most {h.policy.maxRenewals} {h.policy.maxRenewals === 1 ? 'renewal' : 'renewals'} of an
-                expired invite
+                at most {policy.maxRenewals} {policy.maxRenewals === 1 ? 'renewal' : 'renewals'} of an expired
+                invite
+              </dd>
+              <dt>Expiry warning</dt>
+              <dd class="policy-expiry-warning">
+                {policy.expiryWarningMs !== undefined
+                  ? `a last reminder ${durationText(policy.expiryWarningMs)} before the invite lapses`
+                  : 'none'}
+              </dd>
+              <dt>Send window</dt>
+              <dd class="policy-window">
+                {policy.sendWindow ? sendWindowLabel(policy.sendWindow) : 'any time'}
               </dd>
             </>
           )}
