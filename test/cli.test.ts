@@ -445,7 +445,7 @@ test('restart after a revoke starts a new run that invites again, linked to the 
   }
 });
 
-test('policy sets an expiry warning and a send window, the next reminder inside it; a bad zone or format is named', async () => {
+test('policy sets an expiry warning and a send window, shown in the status, the next reminder inside it; a bad zone or format is named', async () => {
   const h = await harness();
   const id = `handoff-${h.siteId}`;
   await h.withWorker(async () => {
@@ -484,7 +484,19 @@ test('policy sets an expiry warning and a send window, the next reminder inside 
     );
     expect(changed).toMatchObject({ code: 0, err: '' });
     expect(changed.out).toMatch(/^Policy\s+reminders at 2 days, 5 days, 10 days, 20 days; /m);
+    expect(changed.out).toMatch(/^Send window\s+Europe\/Berlin 09:00-17:00 mon-wed,fri$/m);
+    expect(changed.out).toMatch(/^Expiry warning\s+3 days before the invite lapses$/m);
+    expect((await cli('status', id)).out).toMatch(/^Send window\s+Europe\/Berlin 09:00-17:00 mon-wed,fri$/m);
     const status = JSON.parse((await cli('status', id, '--json')).out) as HandoffStatus;
+    expect(status.policy).toMatchObject({
+      expiryWarningMs: 3 * 86_400_000,
+      sendWindow: {
+        timeZone: 'Europe/Berlin',
+        from: '09:00',
+        to: '17:00',
+        days: ['mon', 'tue', 'wed', 'fri'],
+      },
+    });
     expect(status.audit.at(-1)).toMatchObject({
       event: 'policy changed',
       actor: expect.stringMatching(/^cli:/),
@@ -529,11 +541,13 @@ test('the status shows the send window as --send-window takes it, the expiry war
     lastRefusal: null,
     alerts: [],
     restartOf: { runId: 'run-1', state: 'expired', reason: 'customer asked again', actor: 'cli:ana' },
-    policy: Object.assign(
-      { reminderOffsetsMs: [86_400_000], acceptancePollMs: 3_600_000, maxRenewals: 1 },
-      // The status query's policy as the workflow fills it in when a window and a warning are set.
-      { expiryWarningMs: 3 * 86_400_000, sendWindow: window },
-    ),
+    policy: {
+      reminderOffsetsMs: [86_400_000],
+      acceptancePollMs: 3_600_000,
+      maxRenewals: 1,
+      expiryWarningMs: 3 * 86_400_000,
+      sendWindow: window,
+    },
     audit: [],
   };
   const text = renderStatus('handoff-site', status, Infinity).join('\n');

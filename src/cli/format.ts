@@ -1,6 +1,6 @@
 // Plain-text tables for people; --json bypasses all of this and prints the raw objects.
 import type { HandoffSummary } from '../handoff-client';
-import { FINAL_STATES, type HandoffStatus, type ResolvedPolicy } from '../../workflows/handoff-types';
+import { FINAL_STATES, type HandoffStatus } from '../../workflows/handoff-types';
 import { sendWindowText } from './send-window';
 
 export interface Column {
@@ -198,11 +198,10 @@ function pausedText(paused: HandoffStatus['paused']): string {
   return `since ${isoSeconds(paused.since)} by ${paused.actor}${paused.reason ? `: ${paused.reason}` : ''}`;
 }
 
-/** The policy as the status carries it; the send window and expiry warning only where the status holds them. */
-type ShownPolicy = NonNullable<HandoffStatus['policy']> &
-  Partial<Pick<ResolvedPolicy, 'expiryWarningMs' | 'sendWindow'>>;
+type Policy = NonNullable<HandoffStatus['policy']>;
 
-function policyRows(policy: ShownPolicy): Cell[][] {
+/** The cadence on one line; the expiry warning and the send window on their own, only once set. */
+function policyRows(policy: Policy): Cell[][] {
   return [
     ['Policy', policyText(policy)],
     ...(policy.expiryWarningMs !== undefined
@@ -216,7 +215,7 @@ function restartText(restart: NonNullable<HandoffStatus['restartOf']>): string {
   return `restarted after ${restart.state} (run ${restart.runId}): ${restart.reason}`;
 }
 
-function policyText(policy: ShownPolicy): string {
+function policyText(policy: Policy): string {
   const reminders = policy.reminderOffsetsMs.length
     ? `reminders at ${policy.reminderOffsetsMs.map(durationText).join(', ')}`
     : 'no reminders';
