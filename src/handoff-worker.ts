@@ -11,6 +11,7 @@ import { createLedgerActivities } from '../activities/ledger';
 import { createReconcileActivities } from '../activities/reconcile';
 import { createBulkChangeActivities } from '../activities/bulk-change';
 import type { Ledger } from './ledger';
+import type { Notifier } from './notify';
 import { wixTaskQueue } from '../workflows/customer-handoff';
 
 export interface HandoffWorkerOptions {
@@ -30,6 +31,8 @@ export interface HandoffWorkerOptions {
   tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'shutdownGraceTime'>>;
   /** Payload encryption: must match the clients'. */
   dataConverter?: WorkerOptions['dataConverter'];
+  /** Given, each ledger write also starts its events' deliveries, and this worker runs the delivery activities. */
+  notifier?: Notifier;
 }
 
 /**
@@ -65,7 +68,10 @@ export class HandoffWorkers {
       ...common,
       taskQueue: options.taskQueue,
       activities: {
-        ...createLedgerActivities({ ledger: options.ledger }),
+        ...createLedgerActivities({
+          ledger: options.notifier ? options.notifier.wrap(options.ledger) : options.ledger,
+        }),
+        ...(options.notifier ? options.notifier.activities() : {}),
         ...(options.reconcileClient
           ? {
               ...createReconcileActivities({ client: options.reconcileClient, ledger: options.ledger }),

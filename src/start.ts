@@ -21,6 +21,7 @@ import {
 import { RETENTION_DAYS, startDevServer, type DevServer } from './dev-server';
 import { HandoffWorkers } from './handoff-worker';
 import { openLedger } from './ledger';
+import { Notifier, readNotifyConfig } from './notify';
 import { createMetrics, instrumentWix } from './metrics';
 import { ensureReconcileSchedule } from './ledger-reconcile-schedule';
 import { connectClient } from './temporal-connection';
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
   const sessionSecret = env.HANDOFF_SESSION_SECRET?.trim() || randomBytes(32).toString('base64url');
   if (sessionSecret.length < 32) problems.push('HANDOFF_SESSION_SECRET must be at least 32 characters');
   const temporalUiFromEnv = env.HANDOFF_TEMPORAL_UI_URL?.trim();
+  const notifyConfig = readNotifyConfig(env, problems, { consoleUrl: browserUrl(apiHost, apiPort) });
   if (problems.length) throw new ConfigError(problems);
 
   const stops: (() => Promise<void>)[] = [];
@@ -154,6 +156,9 @@ async function main(): Promise<void> {
     stops.push(() => nativeConnection.close());
     const temporal = await connectClient(dataConverter);
     stops.push(() => temporal.close());
+    const notifier = notifyConfig
+      ? new Notifier({ client: temporal.client, taskQueue, config: notifyConfig, db: ledger.db })
+      : undefined;
     const workers = await HandoffWorkers.create({
       connection: nativeConnection,
       namespace,
@@ -163,6 +168,7 @@ async function main(): Promise<void> {
       reconcileClient: temporal.client,
       wixCallsPerMinute: live?.callsPerMinute ?? 200,
       dataConverter,
+      ...(notifier ? { notifier } : {}),
     });
     const running = workers.run();
     // Fills the ledger from Temporal hourly: handoffs begun before it existed, writes that went missing.
@@ -180,6 +186,7 @@ async function main(): Promise<void> {
       webhookSecrets,
       apiTokens,
       metrics,
+      ...(notifier ? { notifier } : {}),
       ...(codec ? { codec, codecCorsOrigins } : {}),
       ...(codec && devServer
         ? { codecLocalOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`] }
@@ -209,6 +216,9 @@ async function main(): Promise<void> {
       simulator
         ? `  Wix           SANDBOX: simulator at ${simulator.url} — no real email is sent; play the customer with POST ${simulator.url}/_simulator/invites/<inviteId>/accept`
         : `  Wix           LIVE: ${live!.baseUrl}`,
+      notifier
+        ? `  Notify        ${notifier.endpoints.length} endpoint(s): ${notifier.endpoints.map((e) => `${e.name} (${e.kind})`).join(', ')}`
+        : '',
       apiTokens.length
         ? ''
         : '  WARNING       HANDOFF_API_TOKEN is not set: staff routes are open to anyone who can reach the API',

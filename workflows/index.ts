@@ -2,3 +2,4 @@ export { customerHandoff } from './customer-handoff';
 export { removeContributor } from './remove-contributor';
 export { reconcileLedger } from './reconcile-ledger';
 export { bulkChangeHandoffs } from './bulk-change';
+export { deliverNotification } from './deliver-notification';

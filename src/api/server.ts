@@ -22,6 +22,8 @@ import type { HandoffMetrics } from '../metrics';
 import { HttpError } from './http-error';
 import { registerRecordRoutes } from './record-routes';
 import { registerChangeRoutes } from './change-routes';
+import { registerNotificationRoutes } from './notification-routes';
+import type { Notifier } from '../notify';
 import { HANDOFF_STATES } from '../../workflows/handoff-types';
 import type { RemoveContributorResult } from '../../workflows/remove-contributor';
 import { registerConsole, type ConsoleOptions } from '../console';
@@ -52,6 +54,8 @@ export interface ApiOptions {
   console?: Omit<ConsoleOptions, 'client' | 'namespace' | 'taskQueue' | 'ledger' | 'staffTokens'>;
   /** Request log; off in tests. */
   logger?: boolean;
+  /** Notification endpoints: deliveries expected from each handoff's trail, and redelivery. */
+  notifier?: Notifier;
 }
 
 /** A project-completed event is small; anything bigger is a mistake or an attack. */
@@ -182,6 +186,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         : {};
     },
   });
+
+  registerNotificationRoutes(app, { ledger: options.ledger, notifier: options.notifier, staffOnly });
 
   // After a revoke, an expiry or a failed run: a new run for the site, linked to the previous one.
   app.post('/v1/handoffs/:id/restart', { preHandler: staffOnly }, async (request, reply) => {

@@ -53,15 +53,37 @@ export interface HandoffAuditTable {
   detail: string | null;
 }
 
+/** One attempt to deliver a notification: metadata only (no payload, no address), so erasure need not touch it. */
+export interface NotificationAttemptsTable {
+  delivery_id: string;
+  workflow_id: string;
+  attempt: number;
+  handoff_id: string;
+  seq: number;
+  endpoint: string;
+  event_type: string;
+  at: Timestamp;
+  status_code: number | null;
+  error: string | null;
+  delivered: boolean;
+  duration_ms: number | null;
+}
+
 export interface LedgerDatabase {
   handoffs: HandoffsTable;
   handoff_invitees: HandoffInviteesTable;
   handoff_audit: HandoffAuditTable;
+  notification_attempts: NotificationAttemptsTable;
 }
 
-/** Every table the ledger holds, for erasure checks and tests that scan them all. */
+/** Every table holding personal data, for erasure checks and tests that scan them all (not notification_attempts). */
 export const LEDGER_TABLES = [
   'handoffs',
   'handoff_invitees',
   'handoff_audit',
+] as const satisfies readonly (keyof LedgerDatabase)[];
+
+/** Tables holding no personal data (metadata only): erasure leaves them alone; a no-trace scan still reads them. */
+export const LEDGER_METADATA_TABLES = [
+  'notification_attempts',
 ] as const satisfies readonly (keyof LedgerDatabase)[];

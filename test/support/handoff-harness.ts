@@ -8,6 +8,7 @@ import { WixSimulator, type WixSimulatorOptions } from '../../src/wix/simulator/
 import { customerHandoff, statusQuery } from '../../workflows/customer-handoff';
 import type { HandoffStatus } from '../../workflows/handoff-types';
 import type { Ledger } from '../../src/ledger';
+import type { Notifier } from '../../src/notify';
 import { testLedger } from './ledger';
 import { TEST_DATA_CONVERTER, workflowBundle } from './temporal';
 
@@ -29,7 +30,7 @@ export interface Harness {
    */
   withWorker<T>(
     fn: () => Promise<T>,
-    options?: { wix?: WixClient; ledger?: Ledger; stopsMidway?: boolean },
+    options?: { wix?: WixClient; ledger?: Ledger; stopsMidway?: boolean; notifier?: Notifier },
   ): Promise<T>;
   complete(payload: Record<string, unknown>): Promise<WorkflowHandle<typeof customerHandoff>>;
   status(handle: WorkflowHandle): Promise<HandoffStatus>;
@@ -71,7 +72,10 @@ export async function createHarness(
     apiKey,
     taskQueue,
     wix,
-    async withWorker(fn, { wix: client = wix, ledger: records = ledger, stopsMidway = false } = {}) {
+    async withWorker(
+      fn,
+      { wix: client = wix, ledger: records = ledger, stopsMidway = false, notifier } = {},
+    ) {
       const workers = await HandoffWorkers.create({
         connection: env.nativeConnection,
         taskQueue,
@@ -80,6 +84,7 @@ export async function createHarness(
         reconcileClient: env.client,
         workflowBundle: bundle,
         dataConverter: TEST_DATA_CONVERTER,
+        ...(notifier ? { notifier } : {}),
         // Without a cache every task also replays the whole history, which checks determinism as it goes.
         tuning: { shutdownGraceTime: '1 second', ...(stopsMidway ? { maxCachedWorkflows: 0 } : {}) },
       });

@@ -1,10 +1,12 @@
 // Every ledger migration, listed in code so a bundler keeps them (no directory scan at run time).
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m001 from './001-initial';
+import * as m002 from './002-notifications';
 
 /** Applied in name order; a new migration is a new file and one line here. */
 export const LEDGER_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': m001,
+  '002-notifications': m002,
 };
 
 export const ledgerMigrationProvider: MigrationProvider = {

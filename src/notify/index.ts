@@ -1,0 +1,12 @@
+// Notifications: handoff events to Standard Webhooks endpoints and Slack, delivered durably by Temporal.
+export * from './config';
+export * from './events';
+export { slackMessage, slackEscape, type SlackMessage, type SlackBlock } from './slack';
+export {
+  Notifier,
+  RedeliveryRefused,
+  deliveryWorkflowId,
+  loggedDeliveries,
+  type DeliveryView,
+  type NotifierOptions,
+} from './notifier';

@@ -1,0 +1,365 @@
+// Notifications end to end on the time-skipping server: real handoffs, real receivers over HTTP verifying every
+// request with the standardwebhooks library, the delivery log in the ledger and the API routes over it.
+import type { AddressInfo } from 'node:net';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
+import { sql } from 'kysely';
+import { buildApi } from '../src/api/server';
+import { Notifier, type NotifyEndpoint } from '../src/notify';
+import type { DeliveryInput, DeliveryRetry } from '../workflows/deliver-notification';
+import { revokeSignal } from '../workflows/customer-handoff';
+import type { HandoffStatus } from '../workflows/handoff-types';
+import { startTimeSkippingEnv, workflowBundle } from './support/temporal';
+import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
+import { Receiver } from './notify-receiver';
+
+const OWNER = 'owner@customer.example';
+const CONSOLE = 'http://127.0.0.1:8080';
+const SECRET = `whsec_${Buffer.alloc(24, 11).toString('base64')}`;
+const NEW_SECRET = `whsec_${Buffer.alloc(32, 12).toString('base64')}`;
+/** Retries seconds apart instead of 5 s backing off to hours: the same schedule shape, in test time. */
+const FAST_RETRY: DeliveryRetry = {
+  initialInterval: '200 ms',
+  backoffCoefficient: 2,
+  maximumInterval: '1 second',
+  giveUpAfter: '1 day',
+};
+
+let env: TestWorkflowEnvironment;
+let h: Harness;
+let receivers: Receiver[] = [];
+/** Delivery workflow id → when it was first asked for (real ms), and its input. */
+const started = new Map<string, { at: number; input: DeliveryInput }>();
+const latencies: number[] = [];
+
+beforeAll(async () => {
+  env = await startTimeSkippingEnv();
+  await workflowBundle();
+});
+afterAll(async () => {
+  if (latencies.length) {
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    console.log(
+      `notify: ${sorted.length} deliveries, event recorded → first attempt: median ${p(0.5)} ms, p95 ${p(0.95)} ms, max ${sorted.at(-1)} ms`,
+    );
+  }
+  await env?.teardown();
+});
+beforeEach(async () => {
+  h = await createHarness(env);
+});
+afterEach(async () => {
+  // Deliveries still retrying would hold up the shared server's time skipping.
+  for (const id of started.keys())
+    await env.client.workflow
+      .getHandle(id)
+      .terminate('test finished')
+      .catch(() => undefined);
+  started.clear();
+  await Promise.all(receivers.map((r) => r.close()));
+  receivers = [];
+  await h?.close();
+});
+
+async function receiver(options: Parameters<typeof Receiver.start>[0] = {}): Promise<Receiver> {
+  const r = await Receiver.start(options);
+  receivers.push(r);
+  return r;
+}
+
+function notifier(endpoints: NotifyEndpoint[]): Notifier {
+  return new Notifier({
+    client: env.client,
+    taskQueue: h.taskQueue,
+    config: { endpoints, consoleUrl: CONSOLE },
+    db: h.ledger.db,
+    retry: FAST_RETRY,
+    timeoutMs: 1_000,
+    onStarted: (id, input) => {
+      if (!started.has(id)) started.set(id, { at: Date.now(), input });
+    },
+  });
+}
+
+const webhook = (name: string, r: Receiver, secrets = [SECRET]): NotifyEndpoint => ({
+  kind: 'webhook',
+  name,
+  url: r.url,
+  secrets,
+});
+
+/** Records how long each delivery took from its ledger write to its first attempt at the receiver. */
+function measure(r: Receiver): void {
+  for (const [, { at, input }] of started) {
+    const first = r.requests.find((q) => q.id === input.deliveryId);
+    if (first) latencies.push(first.receivedAt - at);
+  }
+}
+
+/** A handoff the customer accepts (found at the next acceptance check, time skipped). */
+async function acceptedHandoff(): Promise<{ final: HandoffStatus; ms: number }> {
+  const t0 = Date.now();
+  const handle = await h.complete(projectEvent(h.siteId));
+  const pending = await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
+  h.sim.acceptInvite(pending.invitees[0].inviteId!);
+  const final = await handle.result();
+  return { final, ms: Date.now() - t0 };
+}
+
+let baseline: { events: string[]; ms: number } | undefined;
+
+test('invited, accepted and revoked reach the receiver signed (Standard Webhooks), each acknowledged once', async () => {
+  const r = await receiver({ secrets: [SECRET] });
+  const n = notifier([webhook('default', r)]);
+  const otherSite = h.sim.addSite({ ownerAccountId: h.accountId });
+  await h.withWorker(
+    async () => {
+      const { final, ms } = await acceptedHandoff();
+      expect(final.state).toBe('accepted');
+      baseline = { events: final.audit.map((a) => a.event), ms };
+
+      const revoked = await h.complete(projectEvent(otherSite));
+      await h.waitForStatus(revoked, (s) => s.state === 'pending', 'the second invite');
+      await revoked.signal(revokeSignal, { reason: 'contract cancelled', actor: 'staff:ana' });
+      expect((await revoked.result()).state).toBe('revoked');
+      await r.waitFor((x) => x.acknowledged.size === 6, 'six events');
+    },
+    { notifier: n },
+  );
+  measure(r);
+
+  expect(r.requests.every((q) => q.verified)).toBe(true);
+  expect([...r.acknowledged.values()]).toEqual([1, 1, 1, 1, 1, 1]);
+  const byHandoff = (siteId: string) =>
+    r
+      .delivered()
+      .filter((d) => d.event.data.siteId === siteId)
+      .sort((a, b) => a.event.timestamp.localeCompare(b.event.timestamp));
+  expect(byHandoff(h.siteId).map((d) => d.event.type)).toEqual([
+    'handoff.started',
+    'handoff.invited',
+    'handoff.accepted',
+  ]);
+  expect(byHandoff(otherSite).map((d) => d.event.type)).toEqual([
+    'handoff.started',
+    'handoff.invited',
+    'handoff.revoked',
+  ]);
+  const [, invited, accepted] = byHandoff(h.siteId);
+  expect(invited.event.data).toMatchObject({ email: OWNER, inviteId: expect.any(String), state: 'pending' });
+  expect(accepted.event).toMatchObject({
+    type: 'handoff.accepted',
+    data: {
+      handoffId: `handoff-${h.siteId}`,
+      siteId: h.siteId,
+      projectId: 'PRJ-1042',
+      state: 'accepted',
+      email: OWNER,
+      detectedBy: 'contributors',
+      consoleUrl: `${CONSOLE}/console/handoffs/handoff-${h.siteId}`,
+    },
+  });
+  expect(byHandoff(otherSite)[2].event.data).toMatchObject({
+    revokedBy: 'staff:ana',
+    reason: 'contract cancelled',
+  });
+  // Nothing a receiver should not store: no keys, no secrets, no invite links.
+  const bodies = r.requests.map((q) => q.body).join('\n');
+  for (const secret of [SECRET, h.apiKey, 'acceptLink', 'inviteLink']) expect(bodies).not.toContain(secret);
+
+  // The secret and the URL are never in history; the delivery log holds no address.
+  const [someDelivery] = started.keys();
+  const history = Buffer.from(
+    temporal.api.history.v1.History.encode(
+      await env.client.workflow.getHandle(someDelivery).fetchHistory(),
+    ).finish(),
+  );
+  expect(history.includes(SECRET)).toBe(false);
+  expect(history.includes(r.url)).toBe(false);
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from notification_attempts a where a::text ilike ${`%${OWNER}%`}`.execute(
+    h.ledger.db,
+  );
+  expect(rows[0].n).toBe(0);
+});
+
+test('a receiver failing half its attempts and one timing out: all delivered once, same webhook-id, handoff unaffected', async () => {
+  const flaky = await receiver({ secrets: [SECRET], behaviour: ({ n }) => (n % 2 === 0 ? 'fail' : 'ok') });
+  const slow = await receiver({
+    secrets: [SECRET],
+    behaviour: ({ seenBefore }) => (seenBefore === 0 ? 'hang' : 'ok'),
+  });
+  const n = notifier([webhook('flaky', flaky), webhook('slow', slow)]);
+  const { final, ms } = await h.withWorker(
+    async () => {
+      const result = await acceptedHandoff();
+      await flaky.waitFor((x) => x.acknowledged.size === 3, 'three events at the flaky receiver');
+      await slow.waitFor((x) => x.acknowledged.size === 3, 'three events at the slow receiver');
+      return result;
+    },
+    { notifier: n },
+  );
+  measure(flaky);
+
+  // The handoff did exactly what it does with no endpoint, and in about the same time.
+  expect(final.state).toBe('accepted');
+  if (baseline) {
+    expect(final.audit.map((a) => a.event)).toEqual(baseline.events);
+    expect(ms).toBeLessThan(baseline.ms + 3_000);
+  }
+  for (const r of [flaky, slow]) {
+    expect(r.requests.every((q) => q.verified)).toBe(true);
+    // Retries carried the same webhook-id and the same body; nothing was acknowledged twice.
+    expect(new Set(r.requests.map((q) => q.id)).size).toBe(3);
+    for (const id of r.acknowledged.keys()) {
+      const bodies = new Set(r.requests.filter((q) => q.id === id).map((q) => q.body));
+      expect(bodies.size).toBe(1);
+    }
+    expect([...r.acknowledged.values()]).toEqual([1, 1, 1]);
+  }
+  expect(flaky.requests.filter((q) => q.answer === 'fail').length).toBeGreaterThan(0);
+  expect(slow.requests.filter((q) => q.answer === 'hang')).toHaveLength(3);
+
+  // The log: every attempt, its status or error; the hung first attempts cut off at the timeout.
+  const deliveries = (await n.deliveries(`handoff-${h.siteId}`))!;
+  expect(deliveries).toHaveLength(6);
+  expect(deliveries.every((d) => d.delivered)).toBe(true);
+  for (const d of deliveries.filter((x) => x.endpoint === 'slow')) {
+    expect(d.log[0]).toMatchObject({ delivered: false, statusCode: null, error: 'no answer within 1 s' });
+    expect(d.log.at(-1)).toMatchObject({ delivered: true, statusCode: 200 });
+  }
+  const flakyAttempts = deliveries.filter((x) => x.endpoint === 'flaky').flatMap((d) => d.log);
+  expect(
+    flakyAttempts.filter((a) => !a.delivered).every((a) => a.statusCode === 503 && a.error === 'HTTP 503'),
+  ).toBe(true);
+  expect(flakyAttempts).toHaveLength(flaky.requests.length);
+});
+
+test('rotation: both secrets sign, holders of either verify; Slack gets its message; the API shows and redelivers', async () => {
+  // Each receiver holds only one of the two secrets, as receivers mid-rotation do.
+  const oldHolder = await receiver({ secrets: [SECRET] });
+  const newHolder = await receiver({ secrets: [NEW_SECRET] });
+  const slack = await receiver();
+  const n = notifier([
+    webhook('old-holder', oldHolder, [SECRET, NEW_SECRET]),
+    webhook('new-holder', newHolder, [SECRET, NEW_SECRET]),
+    { kind: 'slack', name: 'slack', url: slack.url, events: ['handoff.accepted'] },
+  ]);
+  const api = buildApi({
+    client: env.client,
+    ledger: h.ledger,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    webhookSecrets: [],
+    apiTokens: ['alice:token-for-alice-0123456789'],
+    notifier: n,
+  });
+  await api.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+  // Over real HTTP (Fastify's inject loads an ES module Jest cannot).
+  const inject = async (o: { method: string; url: string; headers?: Record<string, string> }) => {
+    const response = await fetch(`${base}${o.url}`, { method: o.method, headers: o.headers ?? {} });
+    const text = await response.text();
+    return { statusCode: response.status, json: <T = Record<string, unknown>>() => JSON.parse(text) as T };
+  };
+  const auth = { authorization: 'Bearer token-for-alice-0123456789' };
+  const handoffId = `handoff-${h.siteId}`;
+  try {
+    await h.withWorker(
+      async () => {
+        await acceptedHandoff();
+        for (const r of [oldHolder, newHolder])
+          await r.waitFor((x) => x.acknowledged.size === 3, 'three events');
+        await slack.waitFor((x) => x.acknowledged.size === 1, 'the Slack message');
+
+        const listed = await inject({
+          method: 'GET',
+          url: `/v1/handoffs/${h.siteId}/deliveries`,
+          headers: auth,
+        });
+        expect(listed.statusCode).toBe(200);
+        const body = listed.json<{
+          handoffId: string;
+          endpoints: { name: string }[];
+          deliveries: {
+            deliveryId: string;
+            endpoint: string;
+            type: string;
+            delivered: boolean;
+            attempts: number;
+            series: number;
+          }[];
+        }>();
+        expect(body.handoffId).toBe(handoffId);
+        expect(body.endpoints.map((e) => e.name)).toEqual(['old-holder', 'new-holder', 'slack']);
+        expect(body.deliveries.map((d) => [d.type, d.endpoint, d.delivered])).toEqual([
+          ['handoff.started', 'new-holder', true],
+          ['handoff.started', 'old-holder', true],
+          ['handoff.invited', 'new-holder', true],
+          ['handoff.invited', 'old-holder', true],
+          ['handoff.accepted', 'new-holder', true],
+          ['handoff.accepted', 'old-holder', true],
+          ['handoff.accepted', 'slack', true],
+        ]);
+        expect((await inject({ method: 'GET', url: `/v1/handoffs/${h.siteId}/deliveries` })).statusCode).toBe(
+          401,
+        );
+        expect(
+          (await inject({ method: 'GET', url: '/v1/handoffs/handoff-nobody/deliveries', headers: auth }))
+            .statusCode,
+        ).toBe(404);
+
+        // Redelivery: a new attempt series, the same webhook-id.
+        const accepted = body.deliveries.find(
+          (d) => d.type === 'handoff.accepted' && d.endpoint === 'old-holder',
+        )!;
+        const again = await inject({
+          method: 'POST',
+          url: `/v1/handoffs/${handoffId}/deliveries/${accepted.deliveryId}/redeliver`,
+          headers: auth,
+        });
+        expect(again.statusCode).toBe(202);
+        expect(again.json()).toMatchObject({
+          deliveryId: accepted.deliveryId,
+          workflowId: expect.stringContaining('redeliver'),
+        });
+        await oldHolder.waitFor((x) => x.acknowledged.get(accepted.deliveryId) === 2, 'the redelivery');
+        const copies = oldHolder.requests.filter((q) => q.id === accepted.deliveryId);
+        expect(new Set(copies.map((q) => q.body)).size).toBe(1);
+        const relisted = await inject({
+          method: 'GET',
+          url: `/v1/handoffs/${handoffId}/deliveries`,
+          headers: auth,
+        });
+        expect(
+          relisted
+            .json<{
+              deliveries: { deliveryId: string; endpoint: string; series: number; attempts: number }[];
+            }>()
+            .deliveries.find((d) => d.deliveryId === accepted.deliveryId && d.endpoint === 'old-holder'),
+        ).toMatchObject({ series: 2, attempts: 2 });
+        for (const [url, status] of [
+          [`/v1/handoffs/${handoffId}/deliveries/msg_${'0'.repeat(32)}/redeliver`, 404],
+          [`/v1/handoffs/${handoffId}/deliveries/not-an-id/redeliver`, 400],
+        ] as const)
+          expect((await inject({ method: 'POST', url, headers: auth })).statusCode).toBe(status);
+      },
+      { notifier: n },
+    );
+  } finally {
+    await api.close();
+  }
+  measure(oldHolder);
+  expect(oldHolder.requests.every((q) => q.verified)).toBe(true);
+  expect(newHolder.requests.every((q) => q.verified)).toBe(true);
+  expect(oldHolder.requests[0].signature.split(' ')).toHaveLength(2);
+
+  // Slack: an incoming-webhook message, no signature headers, the console link.
+  expect(slack.requests).toHaveLength(1);
+  expect(slack.requests[0].headers['webhook-signature']).toBeUndefined();
+  const message = JSON.parse(slack.requests[0].body) as { text: string; blocks: { type: string }[] };
+  expect(message.text).toContain(`Accepted by ${OWNER}`);
+  expect(message.text).toContain(`<${CONSOLE}/console/handoffs/${handoffId}|Open in the console>`);
+  expect(message.blocks.map((b) => b.type)).toEqual(['section', 'context', 'actions']);
+});
