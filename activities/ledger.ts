@@ -1,8 +1,10 @@
 // The ledger write the workflow makes after each change: idempotent, so a retry or a replay writes nothing twice.
+// Run as a local activity first, and as a regular one when that attempt fails (workflows/ledger-sync.ts).
 import { ApplicationFailure } from '@temporalio/activity';
 import { InvalidLedgerInput, type Ledger, type LedgerWrite } from '../src/ledger';
+import { LEDGER_WRITE_REFUSED } from '../workflows/ledger-sync';
 
-export const LEDGER_WRITE_REFUSED = 'LedgerWriteRefused';
+export { LEDGER_WRITE_REFUSED };
 
 export function createLedgerActivities({ ledger }: { ledger: Pick<Ledger, 'record'> }) {
   return {

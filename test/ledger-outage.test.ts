@@ -4,7 +4,9 @@ import type { ChildProcess } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
 import { openLedger } from '../src/ledger';
+import { resendSignal, revokeUpdate } from '../workflows/customer-handoff';
 import { createHarness, projectEvent } from './support/handoff-harness';
+import { maybeRecordHistory } from './support/histories';
 import { ledgerOutage } from './support/ledger-outage';
 import { startPostgres } from './support/postgres';
 import { startDevServerEnv, workflowBundle } from './support/temporal';
@@ -24,6 +26,55 @@ test('10 handoffs with the ledger database down for 10 s: all invited meanwhile,
   expect(result.mismatches).toEqual([]);
   // Invited while the database was down: the ledger never holds a handoff up.
   expect(result.pendingWhileDownSeconds).toBeLessThan(10);
+}, 300_000);
+
+test('the ledger database down: a staff resend signal and a revoke update are carried out at once, recorded after', async () => {
+  const pg = await startPostgres();
+  const ledger = await openLedger({ databaseUrl: pg.url, poolSize: 2 });
+  const h = await createHarness(env);
+  try {
+    await h.withWorker(
+      async () => {
+        await pg.pause();
+        const t0 = Date.now();
+        const handle = await h.complete(projectEvent(h.siteId));
+        await h.waitForStatus(handle, (s) => s.state === 'pending', 'the invite');
+        const pendingMs = Date.now() - t0;
+        // Within the outage's first minute, while every ledger write so far is still being retried.
+        const t1 = Date.now();
+        await handle.signal(resendSignal, { actor: 'staff:ana' });
+        await until(() => h.sim.emailCount(OWNER) === 2, 'the resent email', 30_000);
+        const resendMs = Date.now() - t1;
+        const t2 = Date.now();
+        const answer = await handle.executeUpdate(revokeUpdate, {
+          args: [{ reason: 'wrong customer', actor: 'staff:bo' }],
+        });
+        const updateMs = Date.now() - t2;
+        await h.waitForStatus(handle, (s) => s.state === 'revoked', 'the revoke');
+        const revokedMs = Date.now() - t2;
+        console.log(`ledger down: ${JSON.stringify({ pendingMs, resendMs, updateMs, revokedMs })}`);
+        expect(['revoking', 'revoked']).toContain(answer.state);
+        expect(pendingMs).toBeLessThan(5_000);
+        expect(resendMs).toBeLessThan(3_000);
+        expect(updateMs).toBeLessThan(3_000);
+        expect(revokedMs).toBeLessThan(5_000);
+        expect(Date.now() - t0).toBeLessThan(30_000);
+        // The handoff closes only once the ledger has its end.
+        await pg.resume();
+        const final = await handle.result();
+        const record = await ledger.get(handle.workflowId);
+        expect(record?.state).toBe('revoked');
+        expect(record?.audit.map((a) => a.event)).toEqual(final.audit.map((a) => a.event));
+        // A failed local write, then the regular activity that waited the outage out: replayed by replay.test.ts.
+        await maybeRecordHistory(handle, 'revoked-during-ledger-outage');
+      },
+      { ledger: ledger },
+    );
+  } finally {
+    await h.close();
+    await ledger.close();
+    await pg.stop();
+  }
 }, 300_000);
 
 test('a worker SIGKILLed after Bulk Invite, before its ledger write: the next worker writes the record once', async () => {

@@ -1,6 +1,7 @@
 // Replays histories recorded from real runs: a workflow change that would break running handoffs fails here.
-// Record anew (RECORD_HISTORIES=1 npm test -- customer-handoff) only for changes guarded by patched().
+// Record anew (RECORD_HISTORIES=<tag> npm test -- customer-handoff) only for changes guarded by patched().
 import { Worker } from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
 import { recordedHistories } from './support/histories';
 import { TEST_DATA_CONVERTER, workflowBundle } from './support/temporal';
 
@@ -16,5 +17,44 @@ test.each(histories.map((h) => [h.name, h.history] as const))('replays %s', asyn
   await Worker.runReplayHistory(
     { workflowBundle: await workflowBundle(), dataConverter: TEST_DATA_CONVERTER },
     history,
+  );
+});
+
+/** The ledger writes a history holds: regular `recordInLedger` activities, and local-activity markers. */
+function ledgerWrites({ events }: temporal.api.history.v1.IHistory) {
+  const markers = (events ?? []).flatMap((e) =>
+    e.markerRecordedEventAttributes?.markerName === 'core_local_activity'
+      ? [e.markerRecordedEventAttributes]
+      : [],
+  );
+  return {
+    activities: (events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordInLedger',
+    ).length,
+    markers: markers.length,
+    failedMarkers: markers.filter((m) => m.failure).length,
+  };
+}
+
+// What `patched('ledger-writes-local')` changed: v0.3 runs keep their regular activities; v0.4 ones write locally.
+test.each(histories.filter((h) => /\.v0\.[34]$/.test(h.name)).map((h) => [h.name, h.history] as const))(
+  'the ledger writes of %s are in the shape its version recorded',
+  (name, history) => {
+    const writes = ledgerWrites(history);
+    if (name.endsWith('.v0.3')) {
+      expect(writes).toEqual({ activities: expect.any(Number), markers: 0, failedMarkers: 0 });
+      expect(writes.activities).toBeGreaterThan(0);
+    } else {
+      // One marker per write; a regular activity only where a local attempt failed (the database was down).
+      expect(writes.markers).toBeGreaterThan(0);
+      expect(writes.activities).toBe(writes.failedMarkers);
+    }
+  },
+);
+
+test('a ledger outage is in the recorded histories: a failed local write, then the regular activity', () => {
+  const outage = histories.find((h) => h.name === 'revoked-during-ledger-outage.v0.4');
+  expect(outage && ledgerWrites(outage.history)).toEqual(
+    expect.objectContaining({ activities: 1, failedMarkers: 1 }),
   );
 });
