@@ -5,6 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { sql } from 'kysely';
 import { buildApi } from '../src/api/server';
+import { notificationSource } from '../src/ledger';
 import { Notifier, type NotifyEndpoint } from '../src/notify';
 import type { DeliveryInput, DeliveryRetry } from '../workflows/deliver-notification';
 import { revokeSignal } from '../workflows/customer-handoff';
@@ -124,6 +125,25 @@ test('invited, accepted and revoked reach the receiver signed (Standard Webhooks
       await revoked.signal(revokeSignal, { reason: 'contract cancelled', actor: 'staff:ana' });
       expect((await revoked.result()).state).toBe('revoked');
       await r.waitFor((x) => x.acknowledged.size === 6, 'six events');
+
+      // The same writes again (a retried activity, a replay): the deliveries are joined or closed, none repeats.
+      for (const siteId of [h.siteId, otherSite]) {
+        const handoffId = `handoff-${siteId}`;
+        const source = (await notificationSource(h.ledger.db, handoffId))!;
+        const record = (await h.ledger.get(handoffId))!;
+        const asked = await n.notifyWrite({
+          handoffId,
+          runId: record.runId,
+          version: source.audit.length,
+          status: source.status,
+          startedAt: record.startedAt,
+          endedAt: record.endedAt,
+          audit: source.audit,
+        });
+        expect(asked).toBe(3);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(r.requests).toHaveLength(6);
     },
     { notifier: n },
   );
