@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { sql } from 'kysely';
 import { buildApi } from '../src/api/server';
-import { notificationSource } from '../src/ledger';
+import { endpointHealth, notificationSource } from '../src/ledger';
 import { Notifier, type NotifyEndpoint } from '../src/notify';
 import type { DeliveryInput, DeliveryRetry } from '../workflows/deliver-notification';
 import { revokeSignal } from '../workflows/customer-handoff';
@@ -254,6 +254,18 @@ test('a receiver failing half its attempts and one timing out: all delivered onc
     flakyAttempts.filter((a) => !a.delivered).every((a) => a.statusCode === 503 && a.error === 'HTTP 503'),
   ).toBe(true);
   expect(flakyAttempts).toHaveLength(flaky.requests.length);
+  // Endpoint health (for a failing-endpoint view): attempts, failures and the last success per endpoint.
+  const health = (await endpointHealth(h.ledger.db, new Date(Date.now() - 3_600_000).toISOString())).filter(
+    (e) => ['flaky', 'slow'].includes(e.endpoint),
+  );
+  expect(health).toEqual([
+    expect.objectContaining({
+      endpoint: 'flaky',
+      attempts: flaky.requests.length,
+      lastDeliveredAt: expect.any(String),
+    }),
+    expect.objectContaining({ endpoint: 'slow', attempts: slow.requests.length, failed: 3 }),
+  ]);
 });
 
 test('rotation: both secrets sign, holders of either verify; Slack gets its message; the API shows and redelivers', async () => {
