@@ -13,6 +13,7 @@ import {
   ErasureRefused,
   InvalidLedgerInput,
   LEDGER_MIGRATIONS,
+  LEDGER_METADATA_TABLES,
   LEDGER_TABLES,
   ledgerMigrator,
   openLedger,
@@ -227,7 +228,7 @@ async function columnsHolding(ledger: Ledger, text: string): Promise<string[]> {
     order by table_name, column_name`.execute(ledger.db);
   // The scan itself must see the ledger's tables, or "nothing found" would prove nothing.
   expect(new Set(columns.map((c) => c.table_name))).toEqual(
-    new Set([...LEDGER_TABLES, 'ledger_migrations', 'ledger_migrations_lock']),
+    new Set([...LEDGER_TABLES, ...LEDGER_METADATA_TABLES, 'ledger_migrations', 'ledger_migrations_lock']),
   );
   const holding: string[] = [];
   for (const { table_name: table, column_name: column } of columns) {
