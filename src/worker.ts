@@ -5,6 +5,7 @@ import { ConfigError, dataConverterFor, loadDotEnv, loadWorkerSettings, readLedg
 import { openLedger } from './ledger';
 import { connectClient } from './temporal-connection';
 import { HandoffWorkers } from './handoff-worker';
+import { Notifier, readNotifyConfig } from './notify';
 import { WixClient } from './wix/client/wix-client';
 
 async function main(): Promise<void> {
@@ -16,6 +17,10 @@ async function main(): Promise<void> {
   const settings = loadWorkerSettings();
   const problems: string[] = [];
   const ledgerSettings = readLedgerSettings(process.env, problems);
+  // The console links in notifications point at the API; HANDOFF_NOTIFY_CONSOLE_URL names it for workers elsewhere.
+  const notifyConfig = readNotifyConfig(process.env, problems, {
+    consoleUrl: `http://127.0.0.1:${process.env.HANDOFF_API_PORT?.trim() || '8080'}`,
+  });
   if (problems.length) throw new ConfigError(problems);
   const ledger = await openLedger(ledgerSettings);
   if (!ledgerSettings.databaseUrl) {
@@ -34,8 +39,17 @@ async function main(): Promise<void> {
   });
   // Every worker on the queue can run the ledger reconcile job the schedule starts.
   const temporal = await connectClient(dataConverterFor(settings.encryptionKeys));
+  const notifier = notifyConfig
+    ? new Notifier({
+        client: temporal.client,
+        taskQueue: settings.taskQueue,
+        config: notifyConfig,
+        db: ledger.db,
+      })
+    : undefined;
   const workers = await HandoffWorkers.create({
     connection,
+    ...(notifier ? { notifier } : {}),
     reconcileClient: temporal.client,
     namespace,
     taskQueue: settings.taskQueue,
