@@ -1513,6 +1513,18 @@ describe('invite machine', () => {
       expect(invitee(s, BEN).replaces).toBe(ANNA);
     });
 
+    it('a removed invite Wix will not revoke stays out: a later retry never invites that address again', () => {
+      const s = run(pendingHandoff([ANNA]), replace(ANNA, BEN), invitesSent(at, [BEN]), {
+        type: 'INVITEE_REMOVED',
+        email: ANNA,
+        at,
+        outcome: 'refused',
+        detail: 'no longer pending',
+      });
+      expect(invitee(s, ANNA)).toMatchObject({ status: 'removed', problem: 'no longer pending' });
+      expect(refusalReason(s, retry(at))).toBe('nothing to retry: no invite has failed or is unconfirmed');
+    });
+
     it('a replacement Wix refuses leaves the old invite as it was, free to be replaced again', () => {
       const s = run(pendingHandoff([ANNA]), replace(ANNA, BEN), invitesSent(at, [], [BEN]));
       expect(stateOf(s)).toBe('pending');

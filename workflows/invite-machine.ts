@@ -732,9 +732,11 @@ export const inviteMachine = setup({
         invitees: updateInvitee(
           context,
           event.email,
+          // Staff wanted it gone either way: a refused revoke (Wix says the invite is no longer pending) is shown,
+          // but the invitee is out, so a later retry never invites a replaced or removed address again.
           event.outcome === 'revoked'
             ? { status: 'removed', removalDue: false }
-            : { status: 'failed', removalDue: false, problem: event.detail },
+            : { status: 'removed', removalDue: false, problem: event.detail },
         ),
       };
     }),
