@@ -8,6 +8,7 @@ import {
   InvalidHandoffRequest,
   changeHandoff,
   completeProject,
+  resendHandoff,
   restartHandoff,
 } from '../src/handoff-client';
 import { revokeSignal, type customerHandoff } from '../workflows/customer-handoff';
@@ -335,5 +336,28 @@ test('a send window given mid-flight: the reminder waits for the customer’s ho
     expect(reminders).toHaveLength(2);
     for (const m of reminders) expect(local(new Date(m.at))).toMatch(/^(Tue|Wed|Thu),? 09$/);
     await maybeRecordHistory(handle, 'send-window-mid-flight');
+  });
+});
+
+test('replace while a resend is in flight: the resend finishes first, then the replacement; one email each', async () => {
+  await h.withWorker(async () => {
+    const { handle } = await pendingHandoff();
+    // Wix takes 1.5 s to answer the resend (the harness's client waits 2 s): the replacement arrives meanwhile.
+    h.sim.injectFault({ count: 1, route: 'resend', delayMs: 1_500 });
+    const resend = resendHandoff(env.client, handle.workflowId, { actor: STAFF });
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await change(handle, { kind: 'replaceInvitee', email: OWNER, newEmail: PARTNER });
+    await resend;
+    expect(after.invitees.map((i) => [i.email, i.status])).toEqual([
+      [OWNER, 'removed'],
+      [PARTNER, 'pending'],
+    ]);
+    expect(h.sim.emailCount(OWNER)).toBe(2);
+    expect(h.sim.emailCount(PARTNER)).toBe(1);
+    expect(inviteStatuses(OWNER)).toEqual(['Deleted']);
+    expect(inviteStatuses(PARTNER)).toEqual(['Pending']);
+    const events = after.audit.map((a) => a.event);
+    expect(events.indexOf('reminder sent')).toBeGreaterThan(-1);
+    expect(events.indexOf('reminder sent')).toBeLessThan(events.indexOf('invitee replaced'));
   });
 });
