@@ -260,26 +260,12 @@ export function HandoffActionPage(props: {
         )}
         {action.key === 'remove-invitee' && (
           <>
-            <label for="email">Invitee to remove</label>
-            <select id="email" name="email" required>
-              {current.map((i) => (
-                <option value={i.email} selected={values.email === i.email}>
-                  {i.email} ({i.status})
-                </option>
-              ))}
-            </select>
+            <InviteeSelect label="Invitee to remove" invitees={current} selected={values.email} />
           </>
         )}
         {action.key === 'replace-invitee' && (
           <>
-            <label for="email">Address to replace</label>
-            <select id="email" name="email" required>
-              {current.map((i) => (
-                <option value={i.email} selected={values.email === i.email}>
-                  {i.email} ({i.status})
-                </option>
-              ))}
-            </select>
+            <InviteeSelect label="Address to replace" invitees={current} selected={values.email} />
             <label for="newEmail">New address</label>
             <input
               id="newEmail"
@@ -412,5 +398,25 @@ export function HandoffActionPage(props: {
         </div>
       </form>
     </Layout>
+  );
+}
+
+/** The invitees a change can name, as a labelled select. */
+function InviteeSelect(props: {
+  label: string;
+  invitees: { email: string; status: string }[];
+  selected?: string;
+}) {
+  return (
+    <>
+      <label for="email">{props.label}</label>
+      <select id="email" name="email" required>
+        {props.invitees.map((i) => (
+          <option value={i.email} selected={props.selected === i.email}>
+            {i.email} ({i.status})
+          </option>
+        ))}
+      </select>
+    </>
   );
 }
