@@ -1,5 +1,6 @@
 // Console benchmark: the staff console's pages over a ledger of 100,000 realistic handoffs beside the same pages
 // over 1,000, time to first byte (fetch) and to rendered (Chromium), plus EXPLAIN ANALYZE of the queries behind them.
+import { mulberry32 } from '../src/wix/simulator/faults';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,17 +111,8 @@ const LOCALS = ['owner', 'office', 'marketing', 'anna', 'jonas', 'info'];
 /** Handoffs per shared customer domain: a customer with several sites, so an address matches about this many. */
 const SITES_PER_CUSTOMER = 10;
 
-/** mulberry32: a seeded generator, so every run fills the same ledger. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every run fills the same ledger. */
+const random = mulberry32;
 
 const guid = (prefix: number, i: number): string =>
   `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;

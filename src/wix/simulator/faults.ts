@@ -137,7 +137,7 @@ export type RandomFaultKind =
   `random ${429 | 500 | 503 | 504}` | `random hang ${'before' | 'after'}-processing`;
 
 // mulberry32: tiny, fast and seedable, so a failing run can be replayed with the same seed.
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
