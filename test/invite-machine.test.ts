@@ -3,6 +3,8 @@ import {
   applyEvent,
   contributorsWorthChecking,
   DEFAULT_POLICY,
+  ESCALATION_DEFAULTS,
+  escalationDueAt,
   judgeContributors,
   whatIsDue,
   initialHandoff,
@@ -1580,6 +1582,139 @@ describe('invite machine', () => {
       });
       expect(next(s, ANNA)).toBe(T0 + DAY);
       expect(s.context.policy.maxRenewals).toBe(0);
+    });
+  });
+
+  describe('escalation', () => {
+    const escalating = policy({ ...ESCALATION_DEFAULTS, escalateTo: 'am@pixel-agency.io' });
+    const causes = (s: HandoffSnapshot) => (s.context.escalations ?? []).map((e) => e.cause);
+    const escalationEvents = (s: HandoffSnapshot, at: number) =>
+      whatIsDue(s.context, at).clockEvents.filter((e) => e.type === 'ESCALATION_DUE');
+
+    it('escalates once when nobody accepted seven days after the first invite, naming who is told', () => {
+      let s = pendingHandoff([ANNA], escalating);
+      expect(escalationDueAt(s.context)).toBe(T0 + 7 * DAY);
+      expect(escalationEvents(s, T0 + 7 * DAY - 1)).toEqual([]);
+      expect(whatIsDue(s.context, T0 + 6 * DAY).wakeAt).toBeLessThanOrEqual(T0 + 7 * DAY);
+      expect(
+        refusalReason(s, { type: 'ESCALATION_DUE', at: T0 + DAY, cause: 'no_acceptance' }),
+      ).toBeDefined();
+      const due = escalationEvents(s, T0 + 7 * DAY);
+      expect(due).toEqual([{ type: 'ESCALATION_DUE', at: T0 + 7 * DAY, cause: 'no_acceptance' }]);
+      s = run(s, ...due);
+      expect(s.context.escalations).toEqual([
+        { cause: 'no_acceptance', at: T0 + 7 * DAY, to: 'am@pixel-agency.io' },
+      ]);
+      expect(escalationDueAt(s.context)).toBeUndefined();
+      expect(escalationEvents(s, T0 + 8 * DAY)).toEqual([]);
+      expect(stateOf(s)).toBe('pending');
+    });
+
+    it('counts from the first invite, not from a later re-invite', () => {
+      const s = run(
+        pendingHandoff([ANNA], escalating),
+        { type: 'INVITEE_ADDED', at: T0 + 2 * DAY, actor: STAFF, email: BEN },
+        invitesSent(T0 + 2 * DAY, [BEN]),
+      );
+      expect(escalationDueAt(s.context)).toBe(T0 + 7 * DAY);
+    });
+
+    it('does not escalate while reminders are paused, nor after an acceptance', () => {
+      const paused = run(pendingHandoff([ANNA], escalating), {
+        type: 'PAUSE_REQUESTED',
+        at: T0 + DAY,
+        actor: STAFF,
+      });
+      expect(escalationDueAt(paused.context)).toBeUndefined();
+      expect(escalationEvents(paused, T0 + 8 * DAY)).toEqual([]);
+      const resumed = run(paused, { type: 'RESUME_REQUESTED', at: T0 + 8 * DAY, actor: STAFF });
+      expect(escalationEvents(resumed, T0 + 8 * DAY)).toHaveLength(1);
+      const acceptedOne = run(
+        pendingHandoff([ANNA, BEN], escalating),
+        accepted(ANNA, T0 + DAY, ANNA_ACCOUNT),
+      );
+      expect(escalationDueAt(acceptedOne.context)).toBeUndefined();
+    });
+
+    it('escalates an expiry and a failure once each, as the policy asks', () => {
+      const expired = run(
+        pendingHandoff([ANNA], { ...escalating, maxRenewals: 0 }),
+        expiryReached(ANNA, T0 + VALIDITY),
+      );
+      expect(stateOf(expired)).toBe('expired');
+      expect(causes(expired)).toEqual(['expired']);
+      const failed = run(
+        startHandoff([ANNA], escalating),
+        prepared,
+        sendFailed([ANNA], 'refused', 'Wix answered 403: no seats left on the site'),
+      );
+      expect(stateOf(failed)).toBe('failed');
+      // The refusal ended the handoff: one escalation (failed), not a second for the refused address.
+      expect(causes(failed)).toEqual(['failed']);
+      const again = run(failed, retry(T0 + DAY), sendFailed([ANNA], 'refused', 'still no seats', T0 + DAY));
+      expect(causes(again)).toEqual(['failed']);
+      const onlyExpiry = run(
+        pendingHandoff([ANNA], { ...escalating, escalateOn: ['expired'], maxRenewals: 0 }),
+        expiryReached(ANNA, T0 + VALIDITY),
+      );
+      expect(causes(onlyExpiry)).toEqual(['expired']);
+      const noTriggers = run(
+        startHandoff([ANNA], { ...escalating, escalateOn: [] }),
+        prepared,
+        sendFailed([ANNA], 'refused', 'no'),
+      );
+      expect(causes(noTriggers)).toEqual([]);
+    });
+
+    it('escalates a refused address while the handoff goes on as needing attention, once', () => {
+      let s = run(startHandoff([ANNA, BEN], escalating), prepared, invitesSent(T0, [ANNA], [BEN]));
+      expect(stateOf(s)).toBe('pending');
+      expect(causes(s)).toEqual(['needs_attention']);
+      s = run(s, {
+        type: 'CONTRIBUTORS_SEEN',
+        at: T0 + DAY,
+        accountIds: [OWNER_ACCOUNT, ANNA_ACCOUNT, BEN_ACCOUNT],
+      });
+      expect(causes(s)).toEqual(['needs_attention']);
+    });
+
+    it('escalates an acceptance it cannot attribute', () => {
+      const s = run(pendingHandoff([ANNA, BEN], escalating), {
+        type: 'CONTRIBUTORS_SEEN',
+        at: T0 + DAY,
+        accountIds: [OWNER_ACCOUNT, ANNA_ACCOUNT],
+      });
+      expect(causes(s)).toEqual(['needs_attention']);
+    });
+
+    it('never escalates a handoff whose policy has no escalation (runs begun before it existed)', () => {
+      const s = run(
+        startHandoff([ANNA, BEN, CARLA], policy({ maxRenewals: 0 })),
+        prepared,
+        invitesSent(T0, [ANNA, BEN], [CARLA]),
+      );
+      expect(escalationDueAt(s.context)).toBeUndefined();
+      expect(escalationEvents(s, T0 + 60 * DAY)).toEqual([]);
+      const ended = run(s, expiryReached(ANNA, T0 + VALIDITY), expiryReached(BEN, T0 + VALIDITY));
+      expect(stateOf(ended)).toBe('expired');
+      expect(ended.context.escalations).toBeUndefined();
+    });
+
+    it('takes escalation changed by staff mid-flight', () => {
+      const s = run(pendingHandoff([ANNA], policy()), {
+        type: 'POLICY_CHANGED',
+        at: T0 + DAY,
+        actor: STAFF,
+        policy: { escalateAfterMs: 2 * DAY, escalateTo: '#accounts' },
+      });
+      expect(escalationDueAt(s.context)).toBe(T0 + 2 * DAY);
+      const off = run(s, {
+        type: 'POLICY_CHANGED',
+        at: T0 + DAY,
+        actor: STAFF,
+        policy: { escalateAfterMs: undefined },
+      });
+      expect(escalationDueAt(off.context)).toBeUndefined();
     });
   });
 });

@@ -57,7 +57,7 @@ export async function customerHandoff(
   restart?: RestartInput,
 ): Promise<HandoffStatus> {
   const indexed = workflowInfo().typedSearchAttributes.get(HANDOFF_STATE_ATTRIBUTE) !== undefined;
-  const handoff = new Handoff(carried ?? undefined, indexed, restart ?? undefined);
+  const handoff = new Handoff(carried ?? undefined, indexed, restart ?? undefined, patched('escalation'));
   // Decided once per run, at its start: a run begun on older code keeps that code's behaviour to its end.
   const wix = new WixSteps(handoff, { waitOutWixPause: patched('wait-out-wix-pause') });
   // A restarted run's ledger already holds the previous runs' entries: it writes only what this run adds.

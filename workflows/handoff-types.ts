@@ -26,6 +26,24 @@ export interface HandoffPolicyInput {
   /** A last reminder this long before the invite lapses (DocuSign's "expire warn"), e.g. '3 days'. */
   expiryWarning?: DurationInput;
   sendWindow?: SendWindow;
+  /** Escalate when nobody has accepted this long after the first invite (default 7 days); null turns it off. */
+  escalateAfter?: DurationInput | null;
+  /** Who is told in the handoff.escalated event: an account manager's email or a Slack channel such as #accounts. */
+  escalateTo?: string;
+  /** Which endings also escalate (default all three); [] escalates only for lack of acceptance. */
+  escalateOn?: EscalationTrigger[];
+}
+
+/** Why a handoff was escalated; each cause escalates at most once per handoff. */
+export type EscalationCause = 'no_acceptance' | 'expired' | 'failed' | 'needs_attention';
+export type EscalationTrigger = Exclude<EscalationCause, 'no_acceptance'>;
+export const ESCALATION_TRIGGERS: readonly EscalationTrigger[] = ['expired', 'failed', 'needs_attention'];
+
+export interface Escalation {
+  cause: EscalationCause;
+  at: number;
+  /** The policy's escalateTo when it happened. */
+  to?: string;
 }
 
 /** Payload of the `projectCompleted` signal: what the agency's project tool knows at completion. */
@@ -45,6 +63,9 @@ export interface ResolvedPolicy {
   maxRenewals: number;
   expiryWarningMs?: number;
   sendWindow?: SendWindow;
+  escalateAfterMs?: number;
+  escalateTo?: string;
+  escalateOn?: EscalationTrigger[];
 }
 
 export interface RevokeRequest {
@@ -203,6 +224,10 @@ export interface HandoffStatus {
   paused?: { since: string; actor: string; reason: string | null } | null;
   /** This run restarted a handoff that had ended: the previous run, how it ended, why it was restarted. */
   restartOf?: { runId: string; state: string; reason: string; actor: string } | null;
+  /** Each time the handoff was escalated to a person: once per cause. */
+  escalations?: { cause: EscalationCause; at: string; to: string | null }[];
+  /** When it will escalate for lack of acceptance, if it will. */
+  escalationDueAt?: string | null;
   /** The reminder policy in force (after any change by staff). */
   policy?: ResolvedPolicy;
   audit: AuditEntry[];

@@ -8,6 +8,7 @@ import {
   type AcceptedNotice,
   type AuditEntry,
   type ChangeRequest,
+  type Escalation,
   type HandoffState,
   type RestartInput,
   type HandoffStatus,
@@ -16,7 +17,10 @@ import {
   type RevokeRequest,
 } from './handoff-types';
 import {
+  ESCALATION_DEFAULTS,
   applyEvent,
+  escalationDueAt,
+  escalationFor,
   initialHandoff,
   isRepeatedProject,
   nextReminderAt,
@@ -114,6 +118,30 @@ function changeEvent(
   }
 }
 
+/** '7 days', '15 seconds': how an escalation's wait reads in the audit. */
+function readable(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1000, 'second'],
+  ];
+  const [size, name] = units.find(([size]) => ms % size === 0 && ms >= size) ?? [1, 'millisecond'];
+  const n = ms / size;
+  return `${n} ${name}${n === 1 ? '' : 's'}`;
+}
+
+/** The audit detail of an escalation: its cause first (receivers read it), then why, then who is told. */
+function escalationDetail(escalation: Escalation, ctx: HandoffContext): string {
+  const why = {
+    no_acceptance: `nobody accepted within ${readable(ctx.policy.escalateAfterMs ?? 0)} of the first invite`,
+    expired: 'the invite expired without an acceptance',
+    failed: `the handoff failed${ctx.failure ? `: ${ctx.failure}` : ''}`,
+    needs_attention: 'something needs a person: see the alerts and the audit trail',
+  }[escalation.cause];
+  return `${escalation.cause}: ${why}${escalation.to ? ` (to ${escalation.to})` : ''}`;
+}
+
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 /** Messages come from outside: anything but a non-empty string is "unknown". */
 const actorOf = (value: { actor?: unknown } | undefined): string =>
@@ -150,6 +178,8 @@ export class Handoff {
   /** Answers for updates waiting on the lifecycle: the refusal reason, or null when taken. */
   private readonly answers = new Map<number, string | null>();
   private nextMessageId = 0;
+  /** Escalations after the machine has ended (a contributor found after a revoke). */
+  private readonly lateEscalations: Escalation[] = [];
 
   constructor(
     carried: CarriedHandoff | undefined,
@@ -157,6 +187,8 @@ export class Handoff {
     private readonly indexed: boolean,
     /** A new run after the site's previous handoff ended. */
     restart?: RestartInput,
+    /** New handoffs escalate by default; runs begun before escalation existed keep none unless staff set it. */
+    private readonly escalationDefaults = false,
   ) {
     this.snapshot = carried ? restore(carried) : initialHandoff();
     this.audit = carried?.audit ?? [];
@@ -370,7 +402,10 @@ export class Handoff {
   }
 
   private takeProject(payload: unknown, at: number): void {
-    const validation = validateProjectCompleted(payload, this.context.policy);
+    const defaults = this.escalationDefaults
+      ? { ...this.context.policy, ...ESCALATION_DEFAULTS }
+      : this.context.policy;
+    const validation = validateProjectCompleted(payload, defaults);
     if (!validation.ok)
       return this.refuse('projectCompleted', validation.problems.join('; '), 'project-tool');
     const { project, policy } = validation;
@@ -401,6 +436,7 @@ export class Handoff {
     if (reason) return reason;
     if (cause) this.record(cause.event, cause.actor, cause.detail);
     const before = this.state;
+    const escalated = this.context.escalations?.length ?? 0;
     this.snapshot = applyEvent(this.snapshot, event);
     const after = this.state;
     if (before !== after) {
@@ -408,7 +444,18 @@ export class Handoff {
       this.record(`state: ${after}`, WORKFLOW_ACTOR);
       if (this.indexed) upsertSearchAttributes([{ key: HANDOFF_STATE_ATTRIBUTE, value: after }]);
     }
+    for (const escalation of this.context.escalations?.slice(escalated) ?? [])
+      this.record('escalated', WORKFLOW_ACTOR, escalationDetail(escalation, this.context));
     return undefined;
+  }
+
+  /** After the machine has ended, something still needs a person (the policy decides whether that escalates). */
+  escalateLate(cause: 'needs_attention'): void {
+    if (this.lateEscalations.some((e) => e.cause === cause)) return;
+    const escalation = escalationFor(this.context, cause, Date.now());
+    if (!escalation) return;
+    this.lateEscalations.push(escalation);
+    this.record('escalated', WORKFLOW_ACTOR, escalationDetail(escalation, this.context));
   }
 
   /** Events the workflow derives itself are allowed by construction; a refusal here is a bug to surface. */
@@ -470,6 +517,12 @@ export class Handoff {
             reason: context.paused.reason ?? null,
           }
         : null,
+      escalations: [...(context.escalations ?? []), ...this.lateEscalations].map((e) => ({
+        cause: e.cause,
+        at: iso(e.at)!,
+        to: e.to ?? null,
+      })),
+      escalationDueAt: iso(escalationDueAt(context)),
       restartOf: this.restartOf
         ? {
             runId: this.restartOf.previousRunId,
@@ -486,6 +539,11 @@ export class Handoff {
           ? { expiryWarningMs: context.policy.expiryWarningMs }
           : {}),
         ...(context.policy.sendWindow ? { sendWindow: context.policy.sendWindow } : {}),
+        ...(context.policy.escalateAfterMs !== undefined
+          ? { escalateAfterMs: context.policy.escalateAfterMs }
+          : {}),
+        ...(context.policy.escalateTo ? { escalateTo: context.policy.escalateTo } : {}),
+        ...(context.policy.escalateOn ? { escalateOn: [...context.policy.escalateOn] } : {}),
       },
       audit: [...this.audit],
     };

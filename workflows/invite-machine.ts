@@ -11,13 +11,16 @@ import {
   type SnapshotFrom,
 } from 'xstate';
 import { nextOpening } from './send-window';
-import type {
-  HandoffState,
-  Invitee,
-  InviteeStatus,
-  ProjectCompleted,
-  ResolvedPolicy,
-  SentInvite,
+import {
+  ESCALATION_TRIGGERS,
+  type Escalation,
+  type EscalationCause,
+  type HandoffState,
+  type Invitee,
+  type InviteeStatus,
+  type ProjectCompleted,
+  type ResolvedPolicy,
+  type SentInvite,
 } from './handoff-types';
 
 export interface HandoffContext {
@@ -43,6 +46,10 @@ export interface HandoffContext {
   revocation?: { reason: string; actor: string; requestedAt: number };
   /** Staff paused reminders: none is sent until they resume; the invite's expiry still counts. */
   paused?: { since: number; actor: string; reason?: string };
+  /** When the first invite went out: escalation for lack of acceptance counts from here. */
+  firstInvitedAt?: number;
+  /** Each cause escalated so far (at most once each). */
+  escalations?: Escalation[];
 }
 
 export type HandoffEvent =
@@ -73,7 +80,9 @@ export type HandoffEvent =
   | { type: 'PAUSE_REQUESTED'; at: number; actor: string; reason?: string }
   | { type: 'RESUME_REQUESTED'; at: number; actor: string }
   | { type: 'CHECK_REQUESTED'; at: number; actor: string }
-  | { type: 'POLICY_CHANGED'; at: number; actor: string; policy: Partial<ResolvedPolicy> };
+  | { type: 'POLICY_CHANGED'; at: number; actor: string; policy: Partial<ResolvedPolicy> }
+  /** Nobody accepted within the policy's escalateAfter: someone at the agency must follow up. */
+  | { type: 'ESCALATION_DUE'; at: number; cause: 'no_acceptance' };
 
 type EventOf<T extends HandoffEvent['type']> = Extract<HandoffEvent, { type: T }>;
 
@@ -81,6 +90,12 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   reminderOffsetsMs: [2, 5, 10, 20].map((days) => days * 24 * 3600 * 1000),
   acceptancePollMs: 6 * 3600 * 1000,
   maxRenewals: 1,
+};
+
+/** Escalation for handoffs started on code that knows it; older runs keep none unless staff set it. */
+export const ESCALATION_DEFAULTS: Pick<ResolvedPolicy, 'escalateAfterMs' | 'escalateOn'> = {
+  escalateAfterMs: 7 * 24 * 3600 * 1000,
+  escalateOn: [...ESCALATION_TRIGGERS],
 };
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
@@ -155,6 +170,30 @@ export interface DueWork {
   removals: Invitee[];
 }
 
+/** The escalation for `cause` now, if the policy asks for one and the handoff has not had it yet. */
+export function escalationFor(
+  ctx: HandoffContext,
+  cause: EscalationCause,
+  at: number,
+): Escalation | undefined {
+  const { policy } = ctx;
+  if (ctx.escalations?.some((e) => e.cause === cause)) return undefined;
+  const wanted =
+    cause === 'no_acceptance' ? policy.escalateAfterMs !== undefined : policy.escalateOn?.includes(cause);
+  if (!wanted) return undefined;
+  return { cause, at, ...(policy.escalateTo ? { to: policy.escalateTo } : {}) };
+}
+
+/** When a handoff nobody has accepted escalates: escalateAfter from the first invite; never while paused. */
+export function escalationDueAt(ctx: HandoffContext): number | undefined {
+  const afterMs = ctx.policy.escalateAfterMs;
+  if (afterMs === undefined || ctx.paused || !escalationFor(ctx, 'no_acceptance', 0)) return undefined;
+  if (withStatus(ctx, 'accepted').length > 0) return undefined;
+  const invitedAt = ctx.invitees.map((i) => i.invitedAt).filter((t): t is number => t !== undefined);
+  const first = ctx.firstInvitedAt ?? (invitedAt.length ? Math.min(...invitedAt) : undefined);
+  return first === undefined ? undefined : first + afterMs;
+}
+
 /** Behaviour that changed for new handoffs; running handoffs keep the old one (the workflow decides via patched()). */
 export interface DueRules {
   /**
@@ -194,6 +233,11 @@ export function whatIsDue(
     if (expiryIsDue(i, now)) clockEvents.push({ type: 'EXPIRY_REACHED', email: i.email, at: now });
     else if (!ctx.paused && reminderIsDue(i, ctx.policy, now))
       clockEvents.push({ type: 'REMINDER_DUE', email: i.email, at: now });
+  }
+  const escalateAt = escalationDueAt(ctx);
+  if (escalateAt !== undefined) {
+    times.push(escalateAt);
+    if (escalateAt <= now) clockEvents.push({ type: 'ESCALATION_DUE', at: now, cause: 'no_acceptance' });
   }
   const sends: DueWork['sends'] = [];
   if (!wixPaused) {
@@ -470,6 +514,10 @@ export const inviteMachine = setup({
     isRunning: ({ context }) => context.paused === undefined,
     isPaused: ({ context }) => context.paused !== undefined,
     roleIsKnown: ({ context }) => context.roleId !== undefined,
+    escalationIsDue: ({ context, event }) => {
+      assertEvent(event, 'ESCALATION_DUE');
+      return (escalationDueAt(context) ?? Infinity) <= event.at;
+    },
     identifiesAcceptance: ({ context, event }) => {
       assertEvent(event, 'CONTRIBUTORS_SEEN');
       return judgeContributors(context, event.accountIds).kind === 'accepted';
@@ -521,6 +569,9 @@ export const inviteMachine = setup({
         failure: undefined,
         // The baseline was taken just before the invite: the first acceptance check is one poll interval away.
         lastCheckAt: event.at,
+        ...(context.firstInvitedAt === undefined && event.invites.length > 0
+          ? { firstInvitedAt: event.at }
+          : {}),
         invitees: context.invitees.map((i): Invitee => {
           const invite = sent.get(i.email);
           if (invite) {
@@ -761,6 +812,35 @@ export const inviteMachine = setup({
       assertEvent(event, 'POLICY_CHANGED');
       return { policy: { ...context.policy, ...event.policy } };
     }),
+    escalate: assign(({ context, event }, params: { cause: EscalationCause }) => {
+      const at = 'at' in event ? event.at : context.lastCheckAt;
+      const escalation = escalationFor(context, params.cause, at);
+      return escalation ? { escalations: [...(context.escalations ?? []), escalation] } : {};
+    }),
+    /** A refused address, an ambiguous acceptance, a revoke Wix refused: a person must look (needs_attention). */
+    noteAttention: assign(({ context, event }) => {
+      assertEvent(event, [
+        'INVITES_SENT',
+        'SEND_FAILED',
+        'RESEND_FAILED',
+        'CONTRIBUTORS_SEEN',
+        'REVOKED',
+        'INVITEE_REMOVED',
+      ]);
+      // A refusal that leaves nothing pending ends the handoff as failed, which escalates as failed instead.
+      const goesOn = withStatus(context, 'pending', 'accepted').length > 0;
+      const refused =
+        (event.type === 'INVITES_SENT' && event.failedEmails.length > 0) ||
+        (event.type === 'SEND_FAILED' && event.outcome === 'refused') ||
+        event.type === 'RESEND_FAILED';
+      const needed =
+        (goesOn && refused) ||
+        (event.type === 'CONTRIBUTORS_SEEN' &&
+          judgeContributors(context, event.accountIds).kind === 'ambiguous') ||
+        ((event.type === 'REVOKED' || event.type === 'INVITEE_REMOVED') && event.outcome === 'refused');
+      const escalation = needed ? escalationFor(context, 'needs_attention', event.at) : undefined;
+      return escalation ? { escalations: [...(context.escalations ?? []), escalation] } : {};
+    }),
     prepareRetry: assign(({ context }) => ({
       failure: undefined,
       // Staff retrying after a fix want it now, not after an earlier pause.
@@ -807,8 +887,14 @@ export const inviteMachine = setup({
     inviting: {
       on: {
         HANDOFF_PREPARED: { guard: 'roleNotYetPrepared', actions: 'recordPreparation' },
-        INVITES_SENT: { actions: ['recordInvites', 'settleReplacements'], target: 'settling' },
-        SEND_FAILED: { actions: ['recordSendFailure', 'settleReplacements'], target: 'settling' },
+        INVITES_SENT: {
+          actions: ['recordInvites', 'settleReplacements', 'noteAttention'],
+          target: 'settling',
+        },
+        SEND_FAILED: {
+          actions: ['recordSendFailure', 'settleReplacements', 'noteAttention'],
+          target: 'settling',
+        },
         ACCEPTED: { guard: 'acceptanceAllowed', actions: 'recordAcceptance' },
         REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
       },
@@ -823,7 +909,11 @@ export const inviteMachine = setup({
           { guard: 'inviteHasExpired', actions: 'markExpired', target: 'settling' },
         ],
         INVITE_RENEWED: { guard: 'renewalWasDue', actions: 'recordRenewal' },
-        RESEND_FAILED: { guard: 'isPendingInvitee', actions: 'recordResendFailure', target: 'settling' },
+        RESEND_FAILED: {
+          guard: 'isPendingInvitee',
+          actions: ['recordResendFailure', 'noteAttention'],
+          target: 'settling',
+        },
         ACCEPTED: { guard: 'acceptanceAllowed', actions: 'recordAcceptance', target: 'settling' },
         REVOKE_REQUESTED: { guard: 'revokeAllowed', actions: 'startRevocation', target: 'revoking' },
         RETRY: { guard: 'hasSomethingToRetry', actions: 'prepareRetry', target: 'settling' },
@@ -835,7 +925,15 @@ export const inviteMachine = setup({
           actions: 'requestReplacement',
           target: 'settling',
         },
-        INVITEE_REMOVED: { guard: 'isBeingRemoved', actions: 'recordRemoval', target: 'settling' },
+        INVITEE_REMOVED: {
+          guard: 'isBeingRemoved',
+          actions: ['recordRemoval', 'noteAttention'],
+          target: 'settling',
+        },
+        ESCALATION_DUE: {
+          guard: 'escalationIsDue',
+          actions: { type: 'escalate', params: { cause: 'no_acceptance' } },
+        },
         PAUSE_REQUESTED: { guard: 'isRunning', actions: 'pauseReminders' },
         RESUME_REQUESTED: { guard: 'isPaused', actions: 'resumeReminders' },
         CHECK_REQUESTED: { guard: 'roleIsKnown', actions: 'checkNow' },
@@ -846,17 +944,18 @@ export const inviteMachine = setup({
             actions: ['recordContributorsCheck', 'recordIdentifiedAcceptance'],
             target: 'settling',
           },
-          { actions: 'recordContributorsCheck' },
+          { actions: ['noteAttention', 'recordContributorsCheck'] },
         ],
       },
     },
     revoking: {
       always: { guard: not('hasPendingInvites'), target: 'revoked' },
       on: {
-        REVOKED: { guard: 'isBeingRevoked', actions: 'recordRevocation' },
+        REVOKED: { guard: 'isBeingRevoked', actions: ['recordRevocation', 'noteAttention'] },
       },
     },
     failed: {
+      entry: { type: 'escalate', params: { cause: 'failed' } },
       on: {
         PROJECT_COMPLETED: [
           { guard: 'correctsRole', actions: 'changeRole', target: 'settling' },
@@ -881,13 +980,13 @@ export const inviteMachine = setup({
             actions: ['recordContributorsCheck', 'recordIdentifiedAcceptance'],
             target: 'settling',
           },
-          { actions: 'recordContributorsCheck' },
+          { actions: ['noteAttention', 'recordContributorsCheck'] },
         ],
       },
     },
     accepted: { type: 'final' },
     revoked: { type: 'final' },
-    expired: { type: 'final' },
+    expired: { type: 'final', entry: { type: 'escalate', params: { cause: 'expired' } } },
   },
 });
 

@@ -3,7 +3,15 @@
 // library: workflow code is loaded once per cached workflow, and zod cost each one ~1.2 MB (bench/memory.ts).
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_POLICY } from './invite-machine';
-import type { HandoffChange, ProjectCompleted, ResolvedPolicy, SendWindow, Weekday } from './handoff-types';
+import {
+  ESCALATION_TRIGGERS,
+  type EscalationTrigger,
+  type HandoffChange,
+  type ProjectCompleted,
+  type ResolvedPolicy,
+  type SendWindow,
+  type Weekday,
+} from './handoff-types';
 import { WEEKDAYS, isTimeZone, minutesOf } from './send-window';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,6 +40,9 @@ export interface ProjectCompletedInput {
     maxRenewals?: number;
     expiryWarning?: string | number;
     sendWindow?: SendWindow;
+    escalateAfter?: string | number | null;
+    escalateTo?: string;
+    escalateOn?: EscalationTrigger[];
   };
 }
 
@@ -121,6 +132,50 @@ interface CheckedPolicy {
   acceptancePollMs?: number;
   expiryWarningMs?: number;
   sendWindow?: SendWindow;
+  /** null: staff turned escalation for lack of acceptance off. */
+  escalateAfterMs?: number | null;
+}
+
+/** An account manager's email or a Slack channel (#name), carried in the handoff.escalated event. */
+const SLACK_CHANNEL = /^#[a-z0-9][a-z0-9._-]{0,79}$/;
+
+function escalation(p: Problems, value: Fields, checked: CheckedPolicy): void {
+  const { escalateAfter, escalateTo, escalateOn } = value;
+  if (escalateAfter === null) {
+    checked.escalateAfterMs = null;
+    checked.given.escalateAfter = null;
+  } else if (escalateAfter !== undefined) {
+    checked.escalateAfterMs = duration(p, 'policy.escalateAfter', 'escalateAfter', escalateAfter, 1000);
+    checked.given.escalateAfter = escalateAfter as string | number;
+  }
+  if (escalateTo !== undefined) {
+    if (
+      typeof escalateTo !== 'string' ||
+      !(EMAIL.test(escalateTo.trim()) || SLACK_CHANNEL.test(escalateTo.trim()))
+    )
+      p.add('policy.escalateTo', 'must be an email address or a Slack channel such as #accounts');
+    else if (escalateTo.length > 254) p.add('policy.escalateTo', 'must be at most 254 characters');
+    else checked.given.escalateTo = escalateTo.trim();
+  }
+  if (escalateOn !== undefined) {
+    if (
+      !Array.isArray(escalateOn) ||
+      !escalateOn.every((t) => ESCALATION_TRIGGERS.includes(t as EscalationTrigger))
+    )
+      p.add('policy.escalateOn', `must be a list of ${ESCALATION_TRIGGERS.join(', ')} (or [] for none)`);
+    else checked.given.escalateOn = [...new Set(escalateOn as EscalationTrigger[])];
+  }
+}
+
+/** The escalation fields of a checked policy, as the machine keeps them. */
+function escalationPolicy(checked: CheckedPolicy): Partial<ResolvedPolicy> {
+  return {
+    ...(checked.escalateAfterMs !== undefined
+      ? { escalateAfterMs: checked.escalateAfterMs ?? undefined }
+      : {}),
+    ...(checked.given.escalateTo !== undefined ? { escalateTo: checked.given.escalateTo } : {}),
+    ...(checked.given.escalateOn !== undefined ? { escalateOn: checked.given.escalateOn } : {}),
+  };
 }
 
 function sendWindow(p: Problems, value: unknown): SendWindow | undefined {
@@ -152,8 +207,12 @@ function policy(p: Problems, value: unknown): CheckedPolicy | undefined {
     'maxRenewals',
     'expiryWarning',
     'sendWindow',
+    'escalateAfter',
+    'escalateTo',
+    'escalateOn',
   ]);
   const checked: CheckedPolicy = { given: {} };
+  escalation(p, value, checked);
   const { reminders, acceptancePoll, maxRenewals, expiryWarning } = value;
   if (expiryWarning !== undefined) {
     checked.expiryWarningMs = duration(p, 'policy.expiryWarning', 'expiryWarning', expiryWarning, 3600_000);
@@ -239,7 +298,24 @@ export function validateProjectCompleted(
       maxRenewals: checked?.given.maxRenewals ?? defaults.maxRenewals,
       ...(checked?.expiryWarningMs !== undefined ? { expiryWarningMs: checked.expiryWarningMs } : {}),
       ...(checked?.sendWindow ? { sendWindow: checked.sendWindow } : {}),
+      ...escalationDefaults(defaults, checked),
     },
+  };
+}
+
+/** Escalation as given, else the defaults' (new handoffs: 7 days and every trigger; older runs had none). */
+function escalationDefaults(
+  defaults: ResolvedPolicy,
+  checked: CheckedPolicy | undefined,
+): Partial<ResolvedPolicy> {
+  const given = checked ? escalationPolicy(checked) : {};
+  const afterMs = 'escalateAfterMs' in given ? given.escalateAfterMs : defaults.escalateAfterMs;
+  const to = given.escalateTo ?? defaults.escalateTo;
+  const on = given.escalateOn ?? defaults.escalateOn;
+  return {
+    ...(afterMs !== undefined ? { escalateAfterMs: afterMs } : {}),
+    ...(to !== undefined ? { escalateTo: to } : {}),
+    ...(on !== undefined ? { escalateOn: on } : {}),
   };
 }
 
@@ -311,7 +387,7 @@ export function validateHandoffChange(input: unknown): ChangeValidation {
       if (checked && Object.keys(checked.given).length === 0)
         p.add(
           'policy',
-          'name at least one of reminders, acceptancePoll, maxRenewals, expiryWarning, sendWindow',
+          'name at least one of reminders, acceptancePoll, maxRenewals, expiryWarning, sendWindow, escalateAfter, escalateTo, escalateOn',
         );
       if (checked) {
         change = {
@@ -323,6 +399,7 @@ export function validateHandoffChange(input: unknown): ChangeValidation {
             ...(checked.given.maxRenewals !== undefined ? { maxRenewals: checked.given.maxRenewals } : {}),
             ...(checked.expiryWarningMs !== undefined ? { expiryWarningMs: checked.expiryWarningMs } : {}),
             ...(checked.sendWindow ? { sendWindow: checked.sendWindow } : {}),
+            ...escalationPolicy(checked),
           },
         };
       }

@@ -343,6 +343,7 @@ export class WixSteps {
         `if it should not, remove it (POST /v1/sites/${this.siteId}/contributors/${account}/remove, or Wix Remove Contributor)`;
       h.alert(alert);
       h.record('ALERT contributor after revoke', WIX_ACTOR, alert);
+      h.escalateLate('needs_attention');
       log.warn('Contributor found after revoke', { account });
     }
   }

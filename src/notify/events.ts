@@ -11,6 +11,7 @@ export const NOTIFICATION_TYPES = [
   'handoff.revoked',
   'handoff.failed',
   'handoff.needs_attention',
+  'handoff.escalated',
   'handoff.invitee_replaced',
   'handoff.invitee_added',
   'handoff.invitee_removed',
@@ -101,6 +102,7 @@ const SIMPLE_EVENTS = new Set([
   'invitee removed',
   'reminders paused',
   'reminders resumed',
+  'escalated',
 ]);
 
 /** What staff can do about a failed handoff, in the event so a receiver can show it. */
@@ -239,6 +241,14 @@ export function notificationsFor(
         return emit('handoff.paused', { reason: detail || null });
       case 'reminders resumed':
         return emit('handoff.resumed', {});
+      case 'escalated': {
+        const m = /^(\w+): (.*?)(?: \(to (.+)\))?$/s.exec(detail);
+        return emit('handoff.escalated', {
+          cause: m ? m[1] : null,
+          reason: m ? m[2] : detail,
+          escalateTo: m?.[3] ?? null,
+        });
+      }
     }
     if (FAILURE_CAUSE(event)) failureCause = entry;
     if (REFUSED_BY_WIX.test(event)) {

@@ -30,6 +30,8 @@ const HEADLINES: Record<NotificationType, (d: NotificationEvent['data']) => stri
     `Revoked${d.revokedBy ? ` by ${str(d.revokedBy)}` : ''}${d.reason ? `: ${str(d.reason)}` : ''}`,
   'handoff.failed': (d) => `Failed, staff needed: ${str(d.failure) || 'see the console'}`,
   'handoff.needs_attention': (d) => `Needs attention: ${str(d.detail) || str(d.reason)}`,
+  'handoff.escalated': (d) =>
+    `Escalated${d.escalateTo ? ` to ${str(d.escalateTo)}` : ''}: ${str(d.reason) || str(d.cause)}`,
   'handoff.invitee_replaced': (d) => `Invitee ${str(d.email)} replaced by ${str(d.newEmail)}`,
   'handoff.invitee_added': (d) => `Invitee ${str(d.email)} added`,
   'handoff.invitee_removed': (d) => `Invitee ${str(d.email)} removed`,
@@ -43,6 +45,7 @@ const EMOJI: Partial<Record<NotificationType, string>> = {
   'handoff.accepted': ':white_check_mark:',
   'handoff.failed': ':rotating_light:',
   'handoff.needs_attention': ':warning:',
+  'handoff.escalated': ':sos:',
   'handoff.expired': ':hourglass:',
   'handoff.revoked': ':no_entry:',
 };
