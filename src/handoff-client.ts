@@ -37,6 +37,7 @@ import {
 } from '../workflows/remove-contributor';
 import { validateHandoffChange, validateProjectCompleted } from '../workflows/project-schema';
 import {
+  FINAL_STATES,
   REQUEST_INVALID,
   REQUEST_REFUSED,
   type ChangeRequest,
@@ -131,12 +132,21 @@ export async function restartHandoff(
     throw new InvalidHandoffRequest(['reason: say why (1 to 500 characters)'], 'restart');
   let previousRunId: string | undefined;
   let running = false;
-  try {
-    const description = await client.workflow.getHandle(workflowId).describe();
-    previousRunId = description.runId;
-    running = description.status.name === 'RUNNING';
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  // A run that has ended in its machine still writes its last ledger entry for a moment before it closes: staff
+  // who saw "revoked" and restart at once wait those few seconds instead of being told it still runs.
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const description = await client.workflow.getHandle(workflowId).describe();
+      previousRunId = description.runId;
+      running = description.status.name === 'RUNNING';
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    if (!running || Date.now() > deadline) break;
+    const state = (await getHandoffStatus(client, workflowId).catch(() => undefined))?.state;
+    if (!state || !FINAL_STATES.includes(state)) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
   if (running) {
     throw new HandoffRequestRefused(

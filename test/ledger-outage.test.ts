@@ -59,14 +59,20 @@ test('the ledger database down: a staff resend signal and a revoke update are ca
         expect(updateMs).toBeLessThan(3_000);
         expect(revokedMs).toBeLessThan(5_000);
         expect(Date.now() - t0).toBeLessThan(30_000);
+        // The run is closing (waiting for the ledger): a repeated project event reaches it and is answered in
+        // the audit, not dropped unseen; nothing is invited again.
+        await h.complete(projectEvent(h.siteId));
         // The handoff closes only once the ledger has its end.
         await pg.resume();
         const final = await handle.result();
+        expect(final.audit.at(-1)).toMatchObject({ event: 'projectCompleted repeated: nothing new' });
+        expect(h.sim.emailCount(OWNER)).toBe(2);
         const record = await ledger.get(handle.workflowId);
         expect(record?.state).toBe('revoked');
         expect(record?.audit.map((a) => a.event)).toEqual(final.audit.map((a) => a.event));
         // A failed local write, then the regular activity that waited the outage out: replayed by replay.test.ts.
         await maybeRecordHistory(handle, 'revoked-during-ledger-outage');
+        await maybeRecordHistory(handle, 'late-project-event-while-closing');
       },
       { ledger: ledger },
     );

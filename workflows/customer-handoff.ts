@@ -149,5 +149,11 @@ export async function customerHandoff(
   await condition(allHandlersFinished);
   // The record outlives the workflow: it closes only once the ledger has its end.
   await ledger?.flushed();
+  // A message that arrived while the run was closing is answered in the audit (refused, or "nothing new"), not
+  // dropped unseen.
+  while (handoff.hasMessages && patched('late-messages-audited')) {
+    handoff.takeMessages();
+    await ledger?.flushed();
+  }
   return handoff.status();
 }
