@@ -473,6 +473,14 @@ test('policy sets an expiry warning and a send window, shown in the status, the 
     const badWarning = await cli('policy', id, '--expiry-warning', 'soon');
     expect(badWarning.code).toBe(2);
     expect(badWarning.err).toMatch(/policy\.expiryWarning \(--expiry-warning\): /);
+    const badTrigger = await cli('policy', id, '--escalate-on', 'expired,sometimes');
+    expect(badTrigger.code).toBe(2);
+    expect(badTrigger.err).toMatch(/policy\.escalateOn \(--escalate-on\): must be a list of expired, failed/);
+    const escalation = await cli('policy', id, '--escalate-after', '2 days', '--escalate-to', '#accounts');
+    expect(escalation).toMatchObject({ code: 0, err: '' });
+    expect(escalation.out).toMatch(/^Escalates\s+\S+ if nobody accepts$/m);
+    const never = await cli('policy', id, '--escalate-after', 'never', '--json');
+    expect((JSON.parse(never.out) as HandoffStatus).escalationDueAt).toBeNull();
 
     const changed = await cli(
       'policy',

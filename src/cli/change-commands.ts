@@ -1,7 +1,7 @@
 // The commands that change a running handoff (issue 13): each is one `requestChange` update, decided by the machine.
 import type { Command } from 'commander';
 import { InvalidHandoffRequest, changeHandoff, toWorkflowId } from '../handoff-client';
-import type { HandoffChange, HandoffStatus } from '../../workflows/handoff-types';
+import type { EscalationTrigger, HandoffChange, HandoffStatus } from '../../workflows/handoff-types';
 import { UsageError } from './errors';
 import { renderStatus } from './format';
 import { SEND_WINDOW_FORMAT, parseSendWindow } from './send-window';
@@ -24,6 +24,9 @@ const POLICY_FLAGS = [
   '--max-renewals',
   '--expiry-warning',
   '--send-window',
+  '--escalate-after',
+  '--escalate-to',
+  '--escalate-on',
 ];
 const FLAG_NAMES: CliNames = {
   reason: '--reason',
@@ -37,6 +40,9 @@ const FLAG_NAMES: CliNames = {
   'policy.sendWindow.from': '--send-window',
   'policy.sendWindow.to': '--send-window',
   'policy.sendWindow.days': '--send-window',
+  'policy.escalateAfter': '--escalate-after',
+  'policy.escalateTo': '--escalate-to',
+  'policy.escalateOn': '--escalate-on',
 };
 
 /** `newEmail: must be …` → `newEmail (<new>): must be …`: a person typed arguments and flags, not fields. */
@@ -205,6 +211,18 @@ export function registerChangeCommands(
       '--send-window <window>',
       `reminders only in the customer's hours, in their time zone: ${SEND_WINDOW_FORMAT}; days as mon-fri or mon,wed (default every day)`,
     )
+    .option(
+      '--escalate-after <duration>',
+      'escalate when nobody accepted this long after the first invite, e.g. "3 days"; "never" turns it off',
+    )
+    .option(
+      '--escalate-to <who>',
+      'who the handoff.escalated event names: an email or a Slack channel (#accounts)',
+    )
+    .option(
+      '--escalate-on <triggers>',
+      'endings that also escalate, comma-separated: expired,failed,needs_attention ("none" for none)',
+    )
     .option(...actorOption)
     .addHelpText(
       'after',
@@ -220,6 +238,9 @@ export function registerChangeCommands(
           maxRenewals?: number;
           expiryWarning?: string;
           sendWindow?: string;
+          escalateAfter?: string;
+          escalateTo?: string;
+          escalateOn?: string;
           actor: string;
         },
         cmd: Command,
@@ -230,6 +251,9 @@ export function registerChangeCommands(
           opts.maxRenewals,
           opts.expiryWarning,
           opts.sendWindow,
+          opts.escalateAfter,
+          opts.escalateTo,
+          opts.escalateOn,
         ];
         if (given.every((v) => v === undefined))
           throw new UsageError(`policy needs at least one of ${POLICY_FLAGS.join(', ')}`);
@@ -239,6 +263,18 @@ export function registerChangeCommands(
           ...(opts.maxRenewals !== undefined ? { maxRenewals: opts.maxRenewals } : {}),
           ...(opts.expiryWarning !== undefined ? { expiryWarning: opts.expiryWarning.trim() } : {}),
           ...(opts.sendWindow !== undefined ? { sendWindow: parseSendWindow(opts.sendWindow) } : {}),
+          ...(opts.escalateAfter !== undefined
+            ? { escalateAfter: opts.escalateAfter.trim() === 'never' ? null : opts.escalateAfter.trim() }
+            : {}),
+          ...(opts.escalateTo !== undefined ? { escalateTo: opts.escalateTo.trim() } : {}),
+          ...(opts.escalateOn !== undefined
+            ? {
+                // Checked with the rest of the change, which names the flag on a bad trigger.
+                escalateOn: (opts.escalateOn.trim() === 'none'
+                  ? []
+                  : splitList(opts.escalateOn)) as EscalationTrigger[],
+              }
+            : {}),
         };
         await run(cmd, id, { kind: 'changePolicy', policy }, opts.actor, () => 'Policy changed.');
       },

@@ -126,6 +126,7 @@ export function renderStatus(workflowId: string, status: HandoffStatus, width: n
       ['Next reminder', isoSeconds(status.nextReminderAt)],
       ...(status.paused !== undefined ? [['Paused', pausedText(status.paused)]] : []),
       ...(status.policy ? policyRows(status.policy) : []),
+      ...escalationRows(status),
       ['Failure', status.failure],
       ['Last refusal', refusal],
     ],
@@ -209,6 +210,16 @@ function policyRows(policy: Policy): Cell[][] {
       : []),
     ...(policy.sendWindow ? [['Send window', sendWindowText(policy.sendWindow)]] : []),
   ];
+}
+
+/** When it will escalate, and each escalation so far (once per cause). */
+function escalationRows(status: HandoffStatus): Cell[][] {
+  const rows: Cell[][] = [];
+  if (status.escalationDueAt)
+    rows.push(['Escalates', `${isoSeconds(status.escalationDueAt)} if nobody accepts`]);
+  for (const e of status.escalations ?? [])
+    rows.push(['Escalated', `${e.cause} at ${isoSeconds(e.at)}${e.to ? ` to ${e.to}` : ''}`]);
+  return rows;
 }
 
 function restartText(restart: NonNullable<HandoffStatus['restartOf']>): string {
