@@ -3,8 +3,11 @@ import {
   applyEvent,
   contributorsWorthChecking,
   DEFAULT_POLICY,
+  ADAPTIVE_CHECKS,
   ESCALATION_DEFAULTS,
   escalationDueAt,
+  geometricOffsets,
+  nextCheck,
   judgeContributors,
   whatIsDue,
   initialHandoff,
@@ -1715,6 +1718,78 @@ describe('invite machine', () => {
         policy: { escalateAfterMs: undefined },
       });
       expect(escalationDueAt(off.context)).toBeUndefined();
+    });
+  });
+
+  describe('adaptive acceptance checks', () => {
+    const MIN = 60_000;
+    const adaptive = policy({ ...ADAPTIVE_CHECKS });
+    const contributorsSeen = (at: number): HandoffEvent => ({
+      type: 'CONTRIBUTORS_SEEN',
+      at,
+      accountIds: [OWNER_ACCOUNT],
+    });
+    /** Every check the machine asks for in [from, to), making each one as it falls due. */
+    function checksBetween(start: HandoffSnapshot, from: number, to: number): number[] {
+      let s = start;
+      const times: number[] = [];
+      for (let now = from; now < to;) {
+        const due = whatIsDue(s.context, now);
+        if (due.checkContributors) {
+          times.push(now);
+          s = applyEvent(s, contributorsSeen(now));
+          continue;
+        }
+        now = Math.max(due.wakeAt, now + 1);
+      }
+      return times;
+    }
+
+    it('the default schedule: 10 minutes, gaps growing ×1.5 to at most 2 hours, until 18 hours', () => {
+      const offsets = ADAPTIVE_CHECKS.checkAfterEmailMs!;
+      expect(offsets[0]).toBe(10 * MIN);
+      expect(offsets.at(-1)!).toBeLessThanOrEqual(18 * HOUR);
+      const gaps = offsets.slice(1).map((o, i) => o - offsets[i]);
+      expect(gaps.every((g, i) => i === 0 || g >= gaps[i - 1])).toBe(true);
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(2 * HOUR);
+      expect(geometricOffsets(MIN, 2, 4 * MIN, 12 * MIN)).toEqual([MIN, 3 * MIN, 7 * MIN, 11 * MIN]);
+    });
+
+    it('checks soon after the invite, backs off while nothing happens, then at the quiet rate', () => {
+      const s = pendingHandoff([ANNA], adaptive);
+      expect(nextCheck(s.context)).toEqual({ at: T0 + 10 * MIN, reason: 'after an email' });
+      const times = checksBetween(s, T0, T0 + 2 * DAY - 1);
+      expect(times.map((t) => t - T0)).toEqual(ADAPTIVE_CHECKS.checkAfterEmailMs);
+      const afterBurst = applyEvent(s, contributorsSeen(T0 + 18 * HOUR));
+      expect(nextCheck(afterBurst.context)).toEqual({ at: T0 + 18 * HOUR + 5 * DAY, reason: 'quiet period' });
+    });
+
+    it('each reminder starts the checks after an email again', () => {
+      let s = pendingHandoff([ANNA], adaptive);
+      s = run(
+        s,
+        contributorsSeen(T0 + DAY),
+        reminderDue(ANNA, T0 + 2 * DAY),
+        reminderSent(ANNA, T0 + 2 * DAY),
+      );
+      expect(nextCheck(s.context)).toEqual({ at: T0 + 2 * DAY + 10 * MIN, reason: 'after an email' });
+    });
+
+    it('a check asked for by staff or by Wix is due at once, and says who asked', () => {
+      const s = applyEvent(pendingHandoff([ANNA], adaptive), contributorsSeen(T0 + 20 * HOUR));
+      const staff = run(s, { type: 'CHECK_REQUESTED', at: T0 + DAY, actor: STAFF });
+      expect(nextCheck(staff.context).reason).toBe('requested by staff');
+      expect(whatIsDue(staff.context, T0 + DAY).checkContributors).toBe(true);
+      const hinted = run(s, { type: 'CHECK_REQUESTED', at: T0 + DAY, actor: 'wix-webhook' });
+      expect(nextCheck(hinted.context).reason).toBe('Wix hint received');
+      expect(nextCheck(applyEvent(hinted, contributorsSeen(T0 + DAY)).context).reason).toBe('quiet period');
+    });
+
+    it('a handoff begun on the fixed poll keeps it: every 6 hours, whatever the emails', () => {
+      const s = pendingHandoff([ANNA], DEFAULT_POLICY);
+      const times = checksBetween(s, T0, T0 + DAY);
+      expect(times.map((t) => t - T0)).toEqual([6 * HOUR, 12 * HOUR, 18 * HOUR]);
+      expect(nextCheck(s.context)).toEqual({ at: T0 + 6 * HOUR, reason: 'quiet period' });
     });
   });
 });

@@ -25,6 +25,7 @@ import type {
   RevokeRequest,
 } from './handoff-types';
 import { Handoff, type CarriedHandoff } from './handoff';
+import { ADAPTIVE_CHECKS, ESCALATION_DEFAULTS } from './invite-machine';
 import { HANDOFF_STATE_ATTRIBUTE } from './search-attributes';
 import { LedgerSync } from './ledger-sync';
 import { WixSteps } from './wix-steps';
@@ -50,6 +51,7 @@ export const changeUpdate = defineUpdate<HandoffStatus, [ChangeRequest]>('reques
 
 /** A handoff started with a refused payload waits this long for a corrected one. */
 const AWAIT_VALID_PROJECT = '1 hour';
+const UNCONFIRMED_WATCH = '6 hours';
 
 export async function customerHandoff(
   carried?: CarriedHandoff,
@@ -57,7 +59,12 @@ export async function customerHandoff(
   restart?: RestartInput,
 ): Promise<HandoffStatus> {
   const indexed = workflowInfo().typedSearchAttributes.get(HANDOFF_STATE_ATTRIBUTE) !== undefined;
-  const handoff = new Handoff(carried ?? undefined, indexed, restart ?? undefined, patched('escalation'));
+  // Defaults for handoffs this code starts; patched() keeps a run on the defaults it began with.
+  const newDefaults = {
+    ...(patched('escalation') ? ESCALATION_DEFAULTS : {}),
+    ...(patched('adaptive-checks') ? ADAPTIVE_CHECKS : {}),
+  };
+  const handoff = new Handoff(carried ?? undefined, indexed, restart ?? undefined, newDefaults);
   // Decided once per run, at its start: a run begun on older code keeps that code's behaviour to its end.
   const wix = new WixSteps(handoff, { waitOutWixPause: patched('wait-out-wix-pause') });
   // A restarted run's ledger already holds the previous runs' entries: it writes only what this run adds.
@@ -122,9 +129,12 @@ export async function customerHandoff(
             handoff.context.roleId !== undefined &&
             handoff.context.invitees.some((i) => i.status === 'unconfirmed') &&
             patched('watch-unconfirmed-invites');
+          // Adaptive handoffs' quiet rate is days: an unconfirmed invite is still looked at every 6 hours.
+          const watchMs = handoff.context.policy.checkAfterEmailMs
+            ? UNCONFIRMED_WATCH
+            : handoff.context.policy.acceptancePollMs;
           if (!watch) await handoff.waitForMessage();
-          else if (!(await handoff.waitForMessage(handoff.context.policy.acceptancePollMs)))
-            await wix.checkContributors();
+          else if (!(await handoff.waitForMessage(watchMs))) await wix.checkContributors();
         }
       }
     }

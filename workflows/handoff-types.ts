@@ -19,8 +19,13 @@ export interface SendWindow {
 export interface HandoffPolicyInput {
   /** Offsets from the invite (or its renewal) at which a reminder is sent. */
   reminders?: DurationInput[];
-  /** How often Wix contributors are checked for an acceptance. */
+  /**
+   * How often Wix contributors are checked for an acceptance once the checks after an email are used up (the
+   * quiet-period rate); with no checksAfterEmail, the only rate (the fixed poll older handoffs run).
+   */
   acceptancePoll?: DurationInput;
+  /** Contributors checks at these offsets after every email the handoff sends; [] for the fixed poll only. */
+  checksAfterEmail?: DurationInput[];
   /** How many times an expired invite is renewed by a resend before the handoff ends as expired. */
   maxRenewals?: number;
   /** A last reminder this long before the invite lapses (DocuSign's "expire warn"), e.g. '3 days'. */
@@ -33,6 +38,11 @@ export interface HandoffPolicyInput {
   /** Which endings also escalate (default all three); [] escalates only for lack of acceptance. */
   escalateOn?: EscalationTrigger[];
 }
+
+export type CheckReason = 'after an email' | 'quiet period' | 'requested by staff' | 'Wix hint received';
+
+/** The actor of a check asked for by Wix's Contributor Created webhook. */
+export const WIX_HINT_ACTOR = 'wix-webhook';
 
 /** Why a handoff was escalated; each cause escalates at most once per handoff. */
 export type EscalationCause = 'no_acceptance' | 'expired' | 'failed' | 'needs_attention';
@@ -60,6 +70,8 @@ export interface ProjectCompleted {
 export interface ResolvedPolicy {
   reminderOffsetsMs: number[];
   acceptancePollMs: number;
+  /** Absent in handoffs begun before adaptive checks (they keep the fixed poll). */
+  checkAfterEmailMs?: number[];
   maxRenewals: number;
   expiryWarningMs?: number;
   sendWindow?: SendWindow;
@@ -216,6 +228,9 @@ export interface HandoffStatus {
   invitees: InviteeStatusView[];
   remindersSent: number;
   nextReminderAt: string | null;
+  /** When Wix contributors are next checked for an acceptance, and why then. */
+  nextCheckAt?: string | null;
+  nextCheckReason?: CheckReason | null;
   failure: string | null;
   lastRefusal: { at: string; request: string; reason: string } | null;
   /** Things staff must look at, e.g. a contributor still on the site after a revoke. */

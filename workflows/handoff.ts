@@ -9,6 +9,7 @@ import {
   type AuditEntry,
   type ChangeRequest,
   type Escalation,
+  type ResolvedPolicy,
   type HandoffState,
   type RestartInput,
   type HandoffStatus,
@@ -17,8 +18,9 @@ import {
   type RevokeRequest,
 } from './handoff-types';
 import {
-  ESCALATION_DEFAULTS,
   applyEvent,
+  contributorsWorthChecking,
+  nextCheck,
   escalationDueAt,
   escalationFor,
   initialHandoff,
@@ -187,8 +189,11 @@ export class Handoff {
     private readonly indexed: boolean,
     /** A new run after the site's previous handoff ended. */
     restart?: RestartInput,
-    /** New handoffs escalate by default; runs begun before escalation existed keep none unless staff set it. */
-    private readonly escalationDefaults = false,
+    /**
+     * Policy defaults of this code for new handoffs (escalation, adaptive checks): a run begun before one existed
+     * keeps the defaults it started with.
+     */
+    private readonly newDefaults: Partial<ResolvedPolicy> = {},
   ) {
     this.snapshot = carried ? restore(carried) : initialHandoff();
     this.audit = carried?.audit ?? [];
@@ -402,9 +407,7 @@ export class Handoff {
   }
 
   private takeProject(payload: unknown, at: number): void {
-    const defaults = this.escalationDefaults
-      ? { ...this.context.policy, ...ESCALATION_DEFAULTS }
-      : this.context.policy;
+    const defaults = { ...this.context.policy, ...this.newDefaults };
     const validation = validateProjectCompleted(payload, defaults);
     if (!validation.ok)
       return this.refuse('projectCompleted', validation.problems.join('; '), 'project-tool');
@@ -481,6 +484,14 @@ export class Handoff {
     log.warn('Handoff request refused', { request, reason });
   }
 
+  /** The next contributors check while a pending handoff waits for an acceptance. */
+  private checkView(): Pick<HandoffStatus, 'nextCheckAt' | 'nextCheckReason'> {
+    if (this.state !== 'pending' || !contributorsWorthChecking(this.context))
+      return { nextCheckAt: null, nextCheckReason: null };
+    const next = nextCheck(this.context);
+    return { nextCheckAt: iso(next.at), nextCheckReason: next.reason };
+  }
+
   status(): HandoffStatus {
     const { context } = this.snapshot;
     const upcoming = context.invitees
@@ -507,6 +518,7 @@ export class Handoff {
       })),
       remindersSent: context.invitees.reduce((n, i) => n + i.remindersSent, 0),
       nextReminderAt: upcoming.length && !context.paused ? iso(Math.min(...upcoming)) : null,
+      ...this.checkView(),
       failure: context.failure ?? null,
       lastRefusal: this.lastRefusal,
       alerts: [...this.alerts],
@@ -534,6 +546,9 @@ export class Handoff {
       policy: {
         reminderOffsetsMs: [...context.policy.reminderOffsetsMs],
         acceptancePollMs: context.policy.acceptancePollMs,
+        ...(context.policy.checkAfterEmailMs
+          ? { checkAfterEmailMs: [...context.policy.checkAfterEmailMs] }
+          : {}),
         maxRenewals: context.policy.maxRenewals,
         ...(context.policy.expiryWarningMs !== undefined
           ? { expiryWarningMs: context.policy.expiryWarningMs }

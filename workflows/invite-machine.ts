@@ -13,6 +13,8 @@ import {
 import { nextOpening } from './send-window';
 import {
   ESCALATION_TRIGGERS,
+  WIX_HINT_ACTOR,
+  type CheckReason,
   type Escalation,
   type EscalationCause,
   type HandoffState,
@@ -46,6 +48,10 @@ export interface HandoffContext {
   revocation?: { reason: string; actor: string; requestedAt: number };
   /** Staff paused reminders: none is sent until they resume; the invite's expiry still counts. */
   paused?: { since: number; actor: string; reason?: string };
+  /** When the handoff last emailed anyone (invite, reminder, renewal): the checks after an email count from here. */
+  lastEmailAt?: number;
+  /** A check asked for now (by staff, or Wix's hint): who asked, until the check is made. */
+  checkRequestedBy?: string;
   /** When the first invite went out: escalation for lack of acceptance counts from here. */
   firstInvitedAt?: number;
   /** Each cause escalated so far (at most once each). */
@@ -97,6 +103,42 @@ export const ESCALATION_DEFAULTS: Pick<ResolvedPolicy, 'escalateAfterMs' | 'esca
   escalateAfterMs: 7 * 24 * 3600 * 1000,
   escalateOn: [...ESCALATION_TRIGGERS],
 };
+
+/**
+ * Checks for new handoffs: soon after each email, backing off while nothing happens (10 min, then gaps ×1.5 up to
+ * 2 h, until 18 h), then a quiet check every 5 days; chosen against the customer model in bench/acceptance.ts.
+ */
+export const ADAPTIVE_CHECKS: Pick<ResolvedPolicy, 'checkAfterEmailMs' | 'acceptancePollMs'> = {
+  checkAfterEmailMs: geometricOffsets(10 * 60_000, 1.5, 2 * 3600_000, 18 * 3600_000),
+  acceptancePollMs: 5 * 24 * 3600_000,
+};
+
+/** Offsets from `first`, each gap `factor` times the last (at most `longest`), up to `until`; whole minutes. */
+export function geometricOffsets(first: number, factor: number, longest: number, until: number): number[] {
+  const offsets: number[] = [];
+  for (let at = first, gap = first; at <= until; gap = Math.min(gap * factor, longest), at += gap)
+    offsets.push(Math.round(at / 60_000) * 60_000);
+  return offsets;
+}
+
+/** When contributors are next checked, and why: the schedule after the last email, or the quiet-period rate. */
+export function nextCheck(ctx: HandoffContext): { at: number; reason: CheckReason } {
+  const quiet = ctx.lastCheckAt + ctx.policy.acceptancePollMs;
+  if (ctx.checkRequestedBy !== undefined) {
+    return {
+      at: quiet,
+      reason: ctx.checkRequestedBy === WIX_HINT_ACTOR ? 'Wix hint received' : 'requested by staff',
+    };
+  }
+  const last = ctx.lastEmailAt;
+  const scheduled =
+    last === undefined
+      ? undefined
+      : ctx.policy.checkAfterEmailMs?.map((o) => last + o).find((t) => t > ctx.lastCheckAt);
+  return scheduled !== undefined && scheduled < quiet
+    ? { at: scheduled, reason: 'after an email' }
+    : { at: quiet, reason: 'quiet period' };
+}
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
@@ -211,7 +253,7 @@ export function whatIsDue(
 ): DueWork {
   const removals = withStatus(ctx, 'pending').filter((i) => i.removalDue);
   const pending = withStatus(ctx, 'pending').filter((i) => !i.removalDue);
-  const nextCheckAt = ctx.lastCheckAt + ctx.policy.acceptancePollMs;
+  const nextCheckAt = nextCheck(ctx).at;
   const wixPaused = now < ctx.wixBusyUntil;
   const times = [nextCheckAt, ...(removals.length ? [now] : [])];
   // Paused by staff: no reminder falls due; expiry (and a renewal already decided) still does.
@@ -572,6 +614,7 @@ export const inviteMachine = setup({
         ...(context.firstInvitedAt === undefined && event.invites.length > 0
           ? { firstInvitedAt: event.at }
           : {}),
+        ...(event.invites.length > 0 ? { lastEmailAt: event.at } : {}),
         invitees: context.invitees.map((i): Invitee => {
           const invite = sent.get(i.email);
           if (invite) {
@@ -647,6 +690,7 @@ export const inviteMachine = setup({
       assertEvent(event, 'REMINDER_SENT');
       const invitee = find(context, event.email)!;
       return {
+        lastEmailAt: event.at,
         invitees: updateInvitee(context, event.email, {
           reminderDue: false,
           remindersSent: invitee.remindersSent + 1,
@@ -673,6 +717,7 @@ export const inviteMachine = setup({
       assertEvent(event, 'INVITE_RENEWED');
       const invitee = find(context, event.email)!;
       return {
+        lastEmailAt: event.at,
         invitees: updateInvitee(context, event.email, {
           renewalDue: false,
           renewals: invitee.renewals + 1,
@@ -710,10 +755,12 @@ export const inviteMachine = setup({
     }),
     recordContributorsCheck: assign(({ context, event }) => {
       assertEvent(event, ['CONTRIBUTORS_SEEN', 'CONTRIBUTORS_CHECK_FAILED']);
-      if (event.type === 'CONTRIBUTORS_CHECK_FAILED') return { lastCheckAt: event.at };
+      if (event.type === 'CONTRIBUTORS_CHECK_FAILED')
+        return { lastCheckAt: event.at, checkRequestedBy: undefined };
       const verdict = judgeContributors(context, event.accountIds);
       return {
         lastCheckAt: event.at,
+        checkRequestedBy: undefined,
         ...(verdict.kind === 'ambiguous'
           ? { reportedAccountIds: [...context.reportedAccountIds, ...verdict.accountIds] }
           : {}),
@@ -806,7 +853,10 @@ export const inviteMachine = setup({
     checkNow: assign(({ context, event }) => {
       assertEvent(event, 'CHECK_REQUESTED');
       // The next poll counts from the last check: moving it back makes the check due at once.
-      return { lastCheckAt: Math.min(context.lastCheckAt, event.at - context.policy.acceptancePollMs) };
+      return {
+        lastCheckAt: Math.min(context.lastCheckAt, event.at - context.policy.acceptancePollMs),
+        checkRequestedBy: event.actor,
+      };
     }),
     changePolicy: assign(({ context, event }) => {
       assertEvent(event, 'POLICY_CHANGED');

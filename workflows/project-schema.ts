@@ -26,6 +26,7 @@ export const MAX_EMAILS_PER_HANDOFF = 50;
 const MAX_DURATION_MS = 365 * 24 * 3600 * 1000;
 const MAX_REMINDERS = 20;
 const MAX_RENEWALS = 12;
+const MAX_CHECKS = 40;
 
 /** The payload as callers send it: durations as strings ('2 days') or milliseconds. */
 export interface ProjectCompletedInput {
@@ -37,6 +38,7 @@ export interface ProjectCompletedInput {
   policy?: {
     reminders?: (string | number)[];
     acceptancePoll?: string | number;
+    checksAfterEmail?: (string | number)[];
     maxRenewals?: number;
     expiryWarning?: string | number;
     sendWindow?: SendWindow;
@@ -130,6 +132,7 @@ interface CheckedPolicy {
   given: NonNullable<ProjectCompletedInput['policy']>;
   remindersMs?: number[];
   acceptancePollMs?: number;
+  checkAfterEmailMs?: number[];
   expiryWarningMs?: number;
   sendWindow?: SendWindow;
   /** null: staff turned escalation for lack of acceptance off. */
@@ -204,6 +207,7 @@ function policy(p: Problems, value: unknown): CheckedPolicy | undefined {
   p.unknownFields('policy', value, [
     'reminders',
     'acceptancePoll',
+    'checksAfterEmail',
     'maxRenewals',
     'expiryWarning',
     'sendWindow',
@@ -234,6 +238,28 @@ function policy(p: Problems, value: unknown): CheckedPolicy | undefined {
       if (!increasing) p.add('policy.reminders', 'reminders must be in increasing order, without repeats');
       checked.given.reminders = reminders as (string | number)[];
       checked.remindersMs = ms as number[];
+    }
+  }
+  const { checksAfterEmail } = value;
+  if (checksAfterEmail !== undefined) {
+    if (!Array.isArray(checksAfterEmail)) {
+      p.add(
+        'policy.checksAfterEmail',
+        "must be a list of durations after each email, e.g. ['10m', '1h', '6h']",
+      );
+    } else {
+      const ms = checksAfterEmail.map((c, i) =>
+        duration(p, `policy.checksAfterEmail[${i}]`, 'each check', c, 1000),
+      );
+      if (checksAfterEmail.length > MAX_CHECKS)
+        p.add('policy.checksAfterEmail', `at most ${MAX_CHECKS} checks after an email`);
+      const increasing = ms.every(
+        (v, i) => i === 0 || (v !== undefined && ms[i - 1] !== undefined && v > ms[i - 1]!),
+      );
+      if (!increasing)
+        p.add('policy.checksAfterEmail', 'checks must be in increasing order, without repeats');
+      checked.given.checksAfterEmail = checksAfterEmail as (string | number)[];
+      checked.checkAfterEmailMs = ms as number[];
     }
   }
   if (acceptancePoll !== undefined) {
@@ -295,6 +321,9 @@ export function validateProjectCompleted(
     policy: {
       reminderOffsetsMs: checked?.remindersMs ?? defaults.reminderOffsetsMs,
       acceptancePollMs: checked?.acceptancePollMs ?? defaults.acceptancePollMs,
+      ...((checked?.checkAfterEmailMs ?? defaults.checkAfterEmailMs)
+        ? { checkAfterEmailMs: checked?.checkAfterEmailMs ?? defaults.checkAfterEmailMs }
+        : {}),
       maxRenewals: checked?.given.maxRenewals ?? defaults.maxRenewals,
       ...(checked?.expiryWarningMs !== undefined ? { expiryWarningMs: checked.expiryWarningMs } : {}),
       ...(checked?.sendWindow ? { sendWindow: checked.sendWindow } : {}),
@@ -387,7 +416,7 @@ export function validateHandoffChange(input: unknown): ChangeValidation {
       if (checked && Object.keys(checked.given).length === 0)
         p.add(
           'policy',
-          'name at least one of reminders, acceptancePoll, maxRenewals, expiryWarning, sendWindow, escalateAfter, escalateTo, escalateOn',
+          'name at least one of reminders, acceptancePoll, checksAfterEmail, maxRenewals, expiryWarning, sendWindow, escalateAfter, escalateTo, escalateOn',
         );
       if (checked) {
         change = {
@@ -396,6 +425,7 @@ export function validateHandoffChange(input: unknown): ChangeValidation {
           policy: {
             ...(checked.remindersMs ? { reminderOffsetsMs: checked.remindersMs } : {}),
             ...(checked.acceptancePollMs !== undefined ? { acceptancePollMs: checked.acceptancePollMs } : {}),
+            ...(checked.checkAfterEmailMs ? { checkAfterEmailMs: checked.checkAfterEmailMs } : {}),
             ...(checked.given.maxRenewals !== undefined ? { maxRenewals: checked.given.maxRenewals } : {}),
             ...(checked.expiryWarningMs !== undefined ? { expiryWarningMs: checked.expiryWarningMs } : {}),
             ...(checked.sendWindow ? { sendWindow: checked.sendWindow } : {}),

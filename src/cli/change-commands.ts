@@ -21,6 +21,7 @@ export type CliNames = Record<string, string>;
 const POLICY_FLAGS = [
   '--reminders',
   '--acceptance-poll',
+  '--checks-after-email',
   '--max-renewals',
   '--expiry-warning',
   '--send-window',
@@ -33,6 +34,7 @@ const FLAG_NAMES: CliNames = {
   policy: `${POLICY_FLAGS.slice(0, -1).join(', ')} or ${POLICY_FLAGS.at(-1)}`,
   'policy.reminders': '--reminders',
   'policy.acceptancePoll': '--acceptance-poll',
+  'policy.checksAfterEmail': '--checks-after-email',
   'policy.maxRenewals': '--max-renewals',
   'policy.expiryWarning': '--expiry-warning',
   'policy.sendWindow': '--send-window',
@@ -197,7 +199,14 @@ export function registerChangeCommands(
       '--reminders <offsets>',
       'reminder offsets after the invite, comma-separated, e.g. "1 day,3 days"',
     )
-    .option('--acceptance-poll <duration>', 'how often Wix is checked for an acceptance, e.g. 6h')
+    .option(
+      '--acceptance-poll <duration>',
+      'the quiet-period rate of acceptance checks (the only rate without checks after an email), e.g. 6h',
+    )
+    .option(
+      '--checks-after-email <offsets>',
+      'acceptance checks after every email, comma-separated, e.g. "10m,30m,2h"; "none" for the fixed poll only',
+    )
     .option(
       '--max-renewals <n>',
       'how often an expired invite is renewed by a resend, e.g. 1',
@@ -235,6 +244,7 @@ export function registerChangeCommands(
         opts: {
           reminders?: string;
           acceptancePoll?: string;
+          checksAfterEmail?: string;
           maxRenewals?: number;
           expiryWarning?: string;
           sendWindow?: string;
@@ -248,6 +258,7 @@ export function registerChangeCommands(
         const given = [
           opts.reminders,
           opts.acceptancePoll,
+          opts.checksAfterEmail,
           opts.maxRenewals,
           opts.expiryWarning,
           opts.sendWindow,
@@ -260,6 +271,12 @@ export function registerChangeCommands(
         const policy = {
           ...(opts.reminders !== undefined ? { reminders: splitList(opts.reminders) } : {}),
           ...(opts.acceptancePoll !== undefined ? { acceptancePoll: opts.acceptancePoll.trim() } : {}),
+          ...(opts.checksAfterEmail !== undefined
+            ? {
+                checksAfterEmail:
+                  opts.checksAfterEmail.trim() === 'none' ? [] : splitList(opts.checksAfterEmail),
+              }
+            : {}),
           ...(opts.maxRenewals !== undefined ? { maxRenewals: opts.maxRenewals } : {}),
           ...(opts.expiryWarning !== undefined ? { expiryWarning: opts.expiryWarning.trim() } : {}),
           ...(opts.sendWindow !== undefined ? { sendWindow: parseSendWindow(opts.sendWindow) } : {}),

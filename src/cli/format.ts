@@ -124,6 +124,9 @@ export function renderStatus(workflowId: string, status: HandoffStatus, width: n
       ['Role', role],
       ...(status.restartOf ? [['Previous run', restartText(status.restartOf)]] : []),
       ['Next reminder', isoSeconds(status.nextReminderAt)],
+      ...(status.nextCheckAt
+        ? [['Next check', `${isoSeconds(status.nextCheckAt)} (${status.nextCheckReason ?? 'scheduled'})`]]
+        : []),
       ...(status.paused !== undefined ? [['Paused', pausedText(status.paused)]] : []),
       ...(status.policy ? policyRows(status.policy) : []),
       ...escalationRows(status),
@@ -231,7 +234,11 @@ function policyText(policy: Policy): string {
     ? `reminders at ${policy.reminderOffsetsMs.map(durationText).join(', ')}`
     : 'no reminders';
   const renewals = `${policy.maxRenewals} ${policy.maxRenewals === 1 ? 'renewal' : 'renewals'} at most`;
-  return `${reminders}; acceptance checked every ${durationText(policy.acceptancePollMs)}; ${renewals}`;
+  const after = policy.checkAfterEmailMs ?? [];
+  const checks = after.length
+    ? `acceptance checked ${after.length} times in the ${durationText(after.at(-1)!)} after each email, then every ${durationText(policy.acceptancePollMs)}`
+    : `acceptance checked every ${durationText(policy.acceptancePollMs)}`;
+  return `${reminders}; ${checks}; ${renewals}`;
 }
 
 /** The sentence under an invitee: who replaced whom, then any problem. */
