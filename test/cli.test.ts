@@ -335,7 +335,7 @@ test('invitee replace, pause and resume, policy and check change a running hando
     );
     expect(policy.code).toBe(0);
     expect(policy.out).toMatch(
-      /^Policy\s+reminders at 1 day, 3 days; acceptance checked every 2h; 0 renewals at most$/m,
+      /^Policy\s+reminders at 1 day, 3 days; acceptance checked 13 times within 18h of each email, then every 2h; 0 renewals at most$/m,
     );
 
     // The customer accepted; the next poll is two hours away, but staff check now.

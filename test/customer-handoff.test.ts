@@ -330,10 +330,14 @@ test('another role for a running handoff is refused and recorded', async () => {
   expect(h.sim.emailCount(PARTNER)).toBe(0);
 });
 
+/** The acceptance poll handoffs had before adaptive checks. */
+const FIXED_POLL = { checksAfterEmail: [], acceptancePoll: '6h' };
+
 test('the worker restarted between reminders: the schedule goes on, nothing is sent twice', async () => {
   const handle = await h.withWorker(
     async () => {
-      const started = await h.complete(projectEvent(h.siteId));
+      // The fixed 6-hour poll: the gap without a worker below must be shorter than the next check.
+      const started = await h.complete(projectEvent(h.siteId, { policy: FIXED_POLL }));
       await env.sleep('49 hours');
       await h.waitForStatus(started, (s) => s.remindersSent === 1, 'the first reminder');
       return started;
@@ -450,7 +454,7 @@ test('a hung Bulk Invite is never repeated blindly: flagged unconfirmed, staff r
 test('a timeout after Wix sent the invite does not send a second one', async () => {
   h.sim.injectFault({ count: 1, route: 'bulk', hang: 'after-processing' });
   await h.withWorker(async () => {
-    const handle = await h.complete(projectEvent(h.siteId));
+    const handle = await h.complete(projectEvent(h.siteId, { policy: FIXED_POLL }));
     const failed = await h.waitForStatus(handle, (s) => s.state === 'failed', 'the unconfirmed invite');
     expect(failed.invitees[0].status).toBe('unconfirmed');
     await env.sleep('3 days');

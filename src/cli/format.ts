@@ -236,7 +236,7 @@ function policyText(policy: Policy): string {
   const renewals = `${policy.maxRenewals} ${policy.maxRenewals === 1 ? 'renewal' : 'renewals'} at most`;
   const after = policy.checkAfterEmailMs ?? [];
   const checks = after.length
-    ? `acceptance checked ${after.length} times in the ${durationText(after.at(-1)!)} after each email, then every ${durationText(policy.acceptancePollMs)}`
+    ? `acceptance checked ${after.length} times within ${Math.ceil(after.at(-1)! / 3_600_000)}h of each email, then every ${durationText(policy.acceptancePollMs)}`
     : `acceptance checked every ${durationText(policy.acceptancePollMs)}`;
   return `${reminders}; ${checks}; ${renewals}`;
 }
