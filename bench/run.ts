@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick|--smoke] [--only=throughput,memory,replay,rate-limit,lifecycles,console] [--out=file.json]`: site-handoff beside bare
+// `npm run bench [-- --quick|--smoke] [--only=throughput,memory,replay,rate-limit,lifecycles,console,notify] [--out=file.json]`: site-handoff beside bare
 // Temporal baselines measured in the same run, on the pinned servers; rounds interleaved, medians reported as
 // ratios (the machine is shared; absolute times vary). Writes bench/results.json.
 import { execFileSync } from 'node:child_process';
@@ -10,11 +10,20 @@ import { temporalBinaryPath } from '../src/temporal-binaries';
 import { measureConsole, CONSOLE_PAGES, type ConsoleBackend } from './console';
 import { runLifecycles } from './lifecycles';
 import { measureMemory } from './memory';
+import { measureNotify } from './notify';
 import { measureRateLimit } from './rate-limit';
 import { measureReplay } from './replay';
 import { measureThroughput } from './throughput';
 
-const BENCHMARKS = ['throughput', 'memory', 'replay', 'rate-limit', 'lifecycles', 'console'] as const;
+const BENCHMARKS = [
+  'throughput',
+  'memory',
+  'replay',
+  'rate-limit',
+  'lifecycles',
+  'console',
+  'notify',
+] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const SIZES = {
@@ -32,6 +41,18 @@ const SIZES = {
       renders: 15,
       backends: ['pglite', 'postgres'] as ConsoleBackend[],
     },
+    notify: {
+      latency: { handoffs: 100, inFlight: 4 },
+      burst: {
+        handoffs: 100,
+        eventsPerHandoff: 10,
+        concurrency: 50,
+        rounds: 3,
+        retryWindowMs: 25_000,
+        hangingCapMs: 300_000,
+        handoffsBeside: 10,
+      },
+    },
   },
   quick: {
     throughput: { n: 60, rounds: 5 },
@@ -46,6 +67,18 @@ const SIZES = {
       warmup: 3,
       renders: 5,
       backends: ['pglite'] as ConsoleBackend[],
+    },
+    notify: {
+      latency: { handoffs: 30, inFlight: 4 },
+      burst: {
+        handoffs: 20,
+        eventsPerHandoff: 10,
+        concurrency: 50,
+        rounds: 1,
+        retryWindowMs: 6_000,
+        hangingCapMs: 60_000,
+        handoffsBeside: 5,
+      },
     },
   },
   /** CI's smoke pass: every benchmark runs end to end, with counts too small for the figures to mean anything. */
@@ -62,6 +95,18 @@ const SIZES = {
       warmup: 1,
       renders: 1,
       backends: ['pglite'] as ConsoleBackend[],
+    },
+    notify: {
+      latency: { handoffs: 2, inFlight: 2 },
+      burst: {
+        handoffs: 2,
+        eventsPerHandoff: 3,
+        concurrency: 6,
+        rounds: 1,
+        retryWindowMs: 0,
+        hangingCapMs: 30_000,
+        handoffsBeside: 1,
+      },
     },
   },
 };
@@ -139,6 +184,7 @@ async function main(): Promise<void> {
   const consolePages = only.has('console')
     ? await timed('console', () => measureConsole(size.console))
     : null;
+  const notify = only.has('notify') ? await timed('notify', () => measureNotify(size.notify)) : null;
 
   const results = {
     machine: {
@@ -166,6 +212,7 @@ async function main(): Promise<void> {
       stepsPerLifecycle: lifecycles.steps.length,
     },
     console: consolePages,
+    notify,
   };
   const MiB = 2 ** 20;
   const table: Record<string, { 'site-handoff': string; baseline: string; ratio: string; target: string }> =
@@ -245,6 +292,40 @@ async function main(): Promise<void> {
         };
       }
     }
+  }
+  if (notify) {
+    const ms = (s: { medianMs: number; p95Ms: number }) => `${s.medianMs.toFixed(0)} / ${s.p95Ms.toFixed(0)}`;
+    table['notify: event recorded → 1st attempt (ms, median / p95)'] = {
+      'site-handoff': ms(notify.latency),
+      baseline: ms(notify.throughput.baselineLatency),
+      ratio: '',
+      target: `${notify.latency.count} events; baseline: a plain POST under load`,
+    };
+    table['notify: burst, deliveries/s to 1 endpoint'] = {
+      'site-handoff': notify.throughput.perSecond.toFixed(1),
+      baseline: notify.throughput.baselinePerSecond.toFixed(1),
+      ratio: notify.throughput.ratio.toFixed(2),
+      target: `${notify.throughput.events} events; baseline: plain signed POSTs`,
+    };
+    for (const [label, perSecond] of [
+      ['notify: healthy endpoint beside a 50 % failing one (/s)', notify.throughput.besideFailingPerSecond],
+      ['notify: healthy endpoint beside a hanging one (/s)', notify.hanging.healthyPerSecond],
+    ] as const) {
+      table[label] = {
+        'site-handoff': perSecond.toFixed(1),
+        baseline: notify.throughput.twoHealthyPerSecond.toFixed(1),
+        ratio: (perSecond / notify.throughput.twoHealthyPerSecond).toFixed(2),
+        target: 'baseline: beside a healthy one',
+      };
+    }
+    table['notify: a handoff started mid-burst, to its 2 events (ms)'] = {
+      'site-handoff': notify.hanging.handoffsBeside.toEvents.medianMs.toFixed(0),
+      baseline: notify.throughput.handoffsBeside.toEvents.medianMs.toFixed(0),
+      ratio: (
+        notify.hanging.handoffsBeside.toEvents.medianMs / notify.throughput.handoffsBeside.toEvents.medianMs
+      ).toFixed(2),
+      target: 'beside a hanging endpoint vs two healthy',
+    };
   }
   console.table(table);
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
