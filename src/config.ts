@@ -1,6 +1,7 @@
 // Worker settings from documented environment variables. Temporal's own connection settings are not here:
 // they come from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles).
 
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
@@ -145,4 +146,49 @@ export function readLedgerSettings(env: NodeJS.ProcessEnv, problems: string[]): 
     env.HANDOFF_LEDGER_DIR?.trim() || path.join(env.HANDOFF_DATA_DIR?.trim() || '.data', 'ledger'),
   );
   return databaseUrl ? { databaseUrl, dataDir } : { dataDir };
+}
+
+/**
+ * The public key Wix signs account-level webhooks with (WIX_WEBHOOK_PUBLIC_KEY, PEM as the Webhooks page's "Get
+ * Public Key" shows it; `\n` escapes and the bare base64 body are accepted too). Unset: Wix's push hints are refused.
+ */
+export function readWixWebhookPublicKey(env: NodeJS.ProcessEnv, problems: string[]): KeyObject | undefined {
+  const raw = env.WIX_WEBHOOK_PUBLIC_KEY?.trim();
+  if (!raw) return undefined;
+  let pem = raw.replace(/\\n/g, '\n');
+  if (pem.includes('PRIVATE KEY')) {
+    problems.push(
+      'WIX_WEBHOOK_PUBLIC_KEY holds a private key: paste the public key Wix shows, nothing secret',
+    );
+    return undefined;
+  }
+  if (!pem.includes('-----BEGIN')) {
+    const body = pem.replace(/\s+/g, '');
+    pem = `-----BEGIN PUBLIC KEY-----\n${body.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END PUBLIC KEY-----\n`;
+  }
+  try {
+    const key = createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'rsa') {
+      problems.push(
+        `WIX_WEBHOOK_PUBLIC_KEY must be an RSA public key (Wix signs with RS256), got ${key.asymmetricKeyType}`,
+      );
+      return undefined;
+    }
+    return key;
+  } catch {
+    problems.push(
+      'WIX_WEBHOOK_PUBLIC_KEY is not a PEM public key: paste the key from Wix (Settings > Webhooks > Get Public Key)',
+    );
+    return undefined;
+  }
+}
+
+/** What the sandbox simulator does with its Contributor Created hints (WIX_SIMULATOR_WEBHOOKS, default on). */
+export type SimulatorWebhooksMode = 'on' | 'off' | 'drop';
+
+export function readSimulatorWebhooksMode(env: NodeJS.ProcessEnv, problems: string[]): SimulatorWebhooksMode {
+  const raw = env.WIX_SIMULATOR_WEBHOOKS?.trim().toLowerCase() || 'on';
+  if (raw === 'on' || raw === 'off' || raw === 'drop') return raw;
+  problems.push(`WIX_SIMULATOR_WEBHOOKS must be on, off or drop, got "${env.WIX_SIMULATOR_WEBHOOKS}"`);
+  return 'on';
 }

@@ -10,6 +10,8 @@ export interface HandoffMetrics {
   revokes: Counter;
   wixErrors: Counter<'operation' | 'status'>;
   wixLatency: Histogram<'operation'>;
+  /** Wix's Contributor Created webhooks, by what became of each hint (checked, unknown_site, refused, …). */
+  wixHints: Counter<'outcome'>;
 }
 
 export function createMetrics(): HandoffMetrics {
@@ -43,6 +45,12 @@ export function createMetrics(): HandoffMetrics {
       help: 'Latency of Wix calls made by activities',
       labelNames: ['operation'] as const,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [registry],
+    }),
+    wixHints: new Counter({
+      name: 'handoff_wix_hints_total',
+      help: "Wix's Contributor Created webhooks (hints to check acceptance now), by outcome",
+      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
   };

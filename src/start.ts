@@ -1,6 +1,6 @@
 // `npm start`: the whole service on embedded defaults — Temporal dev server (unless TEMPORAL_ADDRESS is set),
 // the Wix simulator in sandbox mode (unless WIX_API_KEY is set), the workers and the HTTP API.
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
@@ -14,8 +14,10 @@ import {
   localKeyFile,
   readEncryptionKeys,
   readLedgerSettings,
+  readSimulatorWebhooksMode,
   readTaskQueue,
   readWixSettings,
+  readWixWebhookPublicKey,
   type WixSettings,
 } from './config';
 import { RETENTION_DAYS, startDevServer, type DevServer } from './dev-server';
@@ -84,6 +86,9 @@ async function main(): Promise<void> {
   const simulatorPort = port('WIX_SIMULATOR_PORT', 8787, problems);
   const sandbox = !env.WIX_API_KEY?.trim();
   const live: WixSettings | undefined = sandbox ? undefined : readWixSettings(env, problems);
+  // Wix's Contributor Created hints: verified with Wix's key, or in sandbox sent by the simulator with its own.
+  const wixWebhookKey = readWixWebhookPublicKey(env, problems);
+  const simulatorWebhooks = sandbox ? readSimulatorWebhooksMode(env, problems) : 'off';
   if (!env.TEMPORAL_ADDRESS?.trim() && !env.HANDOFF_ENCRYPTION_KEYS?.trim())
     ensureLocalKey(localKeyFile(env));
   const encryptionKeys = readEncryptionKeys(env, problems);
@@ -138,7 +143,11 @@ async function main(): Promise<void> {
         timeoutMs: live.timeoutMs,
       });
     } else {
-      simulator = await WixSimulator.start({ port: simulatorPort, autoProvision: true });
+      simulator = await WixSimulator.start({
+        port: simulatorPort,
+        autoProvision: true,
+        ...(simulatorWebhooks === 'drop' ? { webhooks: { drop: 'all' as const } } : {}),
+      });
       stops.push(() => simulator!.close());
       const accountId = simulator.addAccount();
       const apiKey = simulator.addApiKey({ accountId });
@@ -187,6 +196,11 @@ async function main(): Promise<void> {
       apiTokens,
       metrics,
       ...(notifier ? { notifier } : {}),
+      ...(simulator && simulatorWebhooks !== 'off'
+        ? { wixWebhookPublicKey: createPublicKey(simulator.webhookPublicKey) }
+        : wixWebhookKey
+          ? { wixWebhookPublicKey: wixWebhookKey }
+          : {}),
       ...(codec ? { codec, codecCorsOrigins } : {}),
       ...(codec && devServer
         ? { codecLocalOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`] }
@@ -201,6 +215,7 @@ async function main(): Promise<void> {
     stops.push(() => api.close());
     const apiUrl = `http://${apiHost}:${(api.server.address() as { port: number }).port}`;
     const consoleUrl = browserUrl(apiHost, (api.server.address() as { port: number }).port);
+    if (simulator && simulatorWebhooks === 'on') simulator.setWebhookTarget(`${consoleUrl}/v1/wix/webhooks`);
 
     const lines = [
       'site-handoff is running',
@@ -216,6 +231,13 @@ async function main(): Promise<void> {
       simulator
         ? `  Wix           SANDBOX: simulator at ${simulator.url} — no real email is sent; play the customer with POST ${simulator.url}/_simulator/invites/<inviteId>/accept`
         : `  Wix           LIVE: ${live!.baseUrl}`,
+      simulator
+        ? simulatorWebhooks === 'on'
+          ? `  Wix hints     the simulator POSTs Contributor Created to ${apiUrl}/v1/wix/webhooks on accept`
+          : `  Wix hints     the simulator's hints are ${simulatorWebhooks === 'drop' ? 'dropped' : 'off'} (WIX_SIMULATOR_WEBHOOKS)`
+        : wixWebhookKey
+          ? `  Wix hints     register ${apiUrl}/v1/wix/webhooks for Contributor Created (Studio: Settings > Webhooks)`
+          : '',
       notifier
         ? `  Notify        ${notifier.endpoints.length} endpoint(s): ${notifier.endpoints.map((e) => `${e.name} (${e.kind})`).join(', ')}`
         : '',

@@ -1,6 +1,7 @@
 // The HTTP API: project-completed webhooks in, handoff status and staff actions out.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
+import type { KeyObject } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import {
@@ -23,6 +24,7 @@ import { HttpError } from './http-error';
 import { registerRecordRoutes } from './record-routes';
 import { registerChangeRoutes } from './change-routes';
 import { registerNotificationRoutes } from './notification-routes';
+import { registerWixWebhookRoutes } from './wix-webhook-routes';
 import type { Notifier } from '../notify';
 import { HANDOFF_STATES } from '../../workflows/handoff-types';
 import type { RemoveContributorResult } from '../../workflows/remove-contributor';
@@ -56,6 +58,8 @@ export interface ApiOptions {
   logger?: boolean;
   /** Notification endpoints: deliveries expected from each handoff's trail, and redelivery. */
   notifier?: Notifier;
+  /** Verifies Wix's Contributor Created webhooks (WIX_WEBHOOK_PUBLIC_KEY); none = every delivery refused. */
+  wixWebhookPublicKey?: KeyObject;
 }
 
 /** A project-completed event is small; anything bigger is a mistake or an attack. */
@@ -188,6 +192,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
 
   registerNotificationRoutes(app, { ledger: options.ledger, notifier: options.notifier, staffOnly });
+
+  // Wix's push hint: in its own scope, which reads the body (a bare JWT) as text whatever its content type.
+  void app.register(registerWixWebhookRoutes, {
+    client,
+    ...(options.wixWebhookPublicKey ? { publicKey: options.wixWebhookPublicKey } : {}),
+    ...(options.metrics ? { hints: options.metrics.wixHints } : {}),
+  });
 
   // After a revoke, an expiry or a failed run: a new run for the site, linked to the previous one.
   app.post('/v1/handoffs/:id/restart', { preHandler: staffOnly }, async (request, reply) => {

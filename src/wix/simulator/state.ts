@@ -85,6 +85,12 @@ export class SimulatorState {
   private readonly siteContributors = new Map<string, Map<string, SimContributor>>();
   private readonly sentEmails: OutboxEmail[] = [];
   private acceptLinkBase = 'http://127.0.0.1';
+  /** Told of every email sent (the simulated customers count them). */
+  onEmailSent: ((email: OutboxEmail, now: number) => void) | undefined;
+  /** Told when an accepted invite made a new contributor (the simulator's Contributor Created webhook). */
+  onContributorCreated:
+    | ((event: { siteId: string; contributor: SimContributor; ownerAccountId: string; at: number }) => void)
+    | undefined;
 
   constructor(private readonly behaviour: SimulatorBehaviour) {
     for (const role of DEFAULT_SIMULATOR_ROLES) this.addRole(role);
@@ -165,7 +171,16 @@ export class SimulatorState {
     const acceptedBy = this.addAccount(accountId);
     invite.status = 'Used';
     invite.acceptedByAccountId = acceptedBy;
-    this.addRolesToContributor(invite.siteId, acceptedBy, invite.policyIds, invite.email);
+    const created = this.addRolesToContributor(invite.siteId, acceptedBy, invite.policyIds, invite.email);
+    if (created) {
+      const contributor = this.requireContributors(invite.siteId).get(acceptedBy)!;
+      this.onContributorCreated?.({
+        siteId: invite.siteId,
+        contributor: { ...contributor, policyIds: [...contributor.policyIds] },
+        ownerAccountId: this.requireSite(invite.siteId).ownerAccountId,
+        at: now,
+      });
+    }
     return { accountId: acceptedBy, invite: this.toWire(invite, now) };
   }
 
@@ -375,14 +390,16 @@ export class SimulatorState {
   }
 
   private recordEmail(invite: StoredInvite, kind: OutboxEmail['kind'], now: number, language?: string): void {
-    this.sentEmails.push({
+    const email: OutboxEmail = {
       to: invite.email,
       kind,
       inviteId: invite.id,
       siteId: invite.siteId,
       at: iso(now),
       ...(language !== undefined ? { language } : {}),
-    });
+    };
+    this.sentEmails.push(email);
+    this.onEmailSent?.({ ...email }, now);
   }
 
   private pendingInvite(siteId: string, lowerEmail: string, now: number): StoredInvite | undefined {
@@ -409,13 +426,13 @@ export class SimulatorState {
     accountId: string,
     policyIds: string[],
     email?: string,
-  ): void {
+  ): boolean {
     const contributors = this.requireContributors(siteId);
     const existing = contributors.get(accountId);
     if (existing) {
       existing.policyIds = [...new Set([...existing.policyIds, ...policyIds])];
       existing.email ??= email;
-      return;
+      return false;
     }
     const account = this.accounts.get(accountId);
     contributors.set(accountId, {
@@ -425,6 +442,7 @@ export class SimulatorState {
       locationIds: [],
       ...(email !== undefined ? { email } : {}),
     });
+    return true;
   }
 
   private requireSite(siteId: string): SimSite {

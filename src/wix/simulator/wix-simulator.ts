@@ -17,9 +17,17 @@ import { parseJsonBody, readBody, send, SimHttpError, type SimResponse } from '.
 import { headerValue } from './auth';
 import { WixRouter, wixErrorResponse } from './routes';
 import { SimulatorState, type OutboxEmail } from './state';
+import {
+  SimulatedCustomers,
+  type CustomerAcceptance,
+  type CustomerModel,
+  type SimulatedCustomersOptions,
+} from './customers';
+import { WebhookEmitter, type SimulatorWebhookOptions, type WebhookDelivery } from './webhooks';
 import type { RoleRestriction, SiteInvite } from '../client/wire-types';
 
 export { SIMULATOR_ROLES } from './roles';
+export type { SimulatorWebhookOptions, WebhookDelivery } from './webhooks';
 
 export interface WixSimulatorOptions {
   port?: number;
@@ -37,6 +45,10 @@ export interface WixSimulatorOptions {
   revokeDeleted?: 'ok' | 'reject';
   resendUsedOrDeleted?: 'precondition' | 'bad-request';
   bothHeaders?: 'accept' | 'reject';
+  /** Simulated customers who accept on their own (customers.ts): a model, or a model and how acceptances happen. */
+  customers?: CustomerModel | SimulatedCustomersOptions;
+  /** Contributor Created webhooks (JWT, RS256) when an accepted invite makes a contributor; off without a target. */
+  webhooks?: SimulatorWebhookOptions;
 }
 
 interface SimulatorFault {
@@ -53,6 +65,8 @@ interface SimulatorCall {
   at: number;
   method: string;
   path: string;
+  /** The wix-site-id header of a site-level call. */
+  siteId?: string;
   status: number;
   /** Set when a fault was applied: `queued` for injectFault, or what a random fault did. */
   fault?: 'queued' | RandomFaultKind;
@@ -78,6 +92,8 @@ export class WixSimulator {
   private readonly clock: () => number | Promise<number>;
   private readonly recordedCalls: SimulatorCall[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly customers: SimulatedCustomers | undefined;
+  private readonly webhooks: WebhookEmitter;
   private lastNow: number;
 
   private constructor(
@@ -98,6 +114,24 @@ export class WixSimulator {
     );
     this.clock = options.clock ?? Date.now;
     this.lastNow = firstNow;
+    if (options.customers) {
+      const customers = new SimulatedCustomers(options.customers);
+      this.customers = customers;
+      this.state.onEmailSent = (email, now) => customers.emailSent(email, now);
+      // A timer may fire a millisecond early: never before the acceptAt it was set for.
+      customers.onTimer = (siteId, acceptAt) =>
+        customers.settle(this.state, siteId, Math.max(this.nowSync(), acceptAt));
+    }
+    this.webhooks = new WebhookEmitter(options.webhooks);
+    this.state.onContributorCreated = ({ siteId, contributor, ownerAccountId, at }) =>
+      this.webhooks.contributorCreated({
+        siteId,
+        accountId: contributor.accountId,
+        accountOwnerId: contributor.accountOwnerId,
+        ownerAccountId,
+        policyIds: contributor.policyIds,
+        at,
+      });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
         // A simulator bug must be visible to the test, not a silent hang.
@@ -128,6 +162,8 @@ export class WixSimulator {
   }
 
   async close(): Promise<void> {
+    this.customers?.close();
+    this.webhooks.close();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -181,6 +217,37 @@ export class WixSimulator {
     return this.lastNow;
   }
 
+  // ---- Contributor Created webhooks (Wix's push hint) ----
+
+  /** The public key (PEM) the hints are signed with: the receiver's WIX_WEBHOOK_PUBLIC_KEY. */
+  get webhookPublicKey(): string {
+    return this.webhooks.publicKeyPem;
+  }
+
+  /** Where hints go from now on (e.g. the API's /v1/wix/webhooks, once it listens); undefined stops them. */
+  setWebhookTarget(url: string | undefined): void {
+    this.webhooks.setTarget(url);
+  }
+
+  /** Lose hints instead of sending them (a lost delivery): 'all', the next `n`, or 0 to send them again. */
+  dropWebhooks(drop: 'all' | number): void {
+    this.webhooks.setDrop(drop);
+  }
+
+  webhookDeliveries(): WebhookDelivery[] {
+    return this.webhooks.deliveries();
+  }
+
+  /** Resolves once every hint sent so far has been answered or has failed. */
+  webhooksSettled(): Promise<void> {
+    return this.webhooks.settled();
+  }
+
+  /** The simulated customers' planned acceptances (acceptAt, and whether each was made real); [] without them. */
+  customerAcceptances(): CustomerAcceptance[] {
+    return this.customers?.acceptances() ?? [];
+  }
+
   // ---- faults ----
 
   injectFault(fault: SimulatorFault): void {
@@ -200,10 +267,13 @@ export class WixSimulator {
   // ---- inspection (test-only, not Wix APIs) ----
 
   invites(filter: { siteId?: string; email?: string } = {}): SiteInvite[] {
-    return this.state.invites(filter, this.nowSync());
+    const now = this.nowSync();
+    this.customers?.settle(this.state, filter.siteId, now);
+    return this.state.invites(filter, now);
   }
 
   contributors(siteId: string): SimulatorContributor[] {
+    this.customers?.settle(this.state, siteId, this.nowSync());
     return this.state.contributors(siteId).map((c) => ({
       accountId: c.accountId,
       accountOwnerId: c.accountOwnerId,
@@ -260,7 +330,14 @@ export class WixSimulator {
     }
     if (url.pathname.startsWith(CONTROL_PREFIX)) return this.handleControl(res, method, url, text);
 
-    const call: SimulatorCall = { at: Date.now(), method, path: url.pathname, status: 0 };
+    const siteId = headerValue(req.headers, 'wix-site-id');
+    const call: SimulatorCall = {
+      at: Date.now(),
+      method,
+      path: url.pathname,
+      status: 0,
+      ...(siteId !== undefined ? { siteId } : {}),
+    };
     this.recordedCalls.push(call);
     const reply = (response: SimResponse) => {
       call.status = response.status;
@@ -293,6 +370,8 @@ export class WixSimulator {
       throw error;
     }
     const now = await this.readNow();
+    // Customers who accepted since the site was last touched have done so by now (as of their acceptAt).
+    if (siteId !== undefined) this.customers?.settle(this.state, siteId, now);
     const response = match.run(
       this.state,
       {
@@ -313,7 +392,9 @@ export class WixSimulator {
     } catch {
       return send(res, { status: 400, body: { error: 'request body is not valid JSON' } });
     }
+    if (url.pathname === `${CONTROL_PREFIX}webhooks`) return send(res, this.webhookControl(method, body));
     const now = await this.readNow();
+    this.customers?.settle(this.state, undefined, now);
     send(
       res,
       handleControl(this.state, this.faults, {
@@ -324,6 +405,26 @@ export class WixSimulator {
         now,
       }),
     );
+  }
+
+  // GET: the hints sent so far; POST {"drop": "all" | n, "target": url | null}: lose hints, or send them elsewhere.
+  private webhookControl(method: string, body: unknown): SimResponse {
+    if (method === 'POST') {
+      const { drop, target } = (body ?? {}) as { drop?: unknown; target?: unknown };
+      const dropOk =
+        drop === undefined || drop === 'all' || (Number.isInteger(drop) && (drop as number) >= 0);
+      const targetOk = target === undefined || target === null || typeof target === 'string';
+      if (!dropOk || !targetOk)
+        return {
+          status: 400,
+          body: { error: 'body must be {"drop"?: "all" | whole number, "target"?: URL string | null}' },
+        };
+      if (drop !== undefined) this.dropWebhooks(drop as 'all' | number);
+      if (target !== undefined) this.setWebhookTarget(target ?? undefined);
+    } else if (method !== 'GET') {
+      return { status: 405, body: { error: 'use GET or POST on /_simulator/webhooks' } };
+    }
+    return { status: 200, body: { deliveries: this.webhookDeliveries() } };
   }
 
   private faultResponse(fault: ActiveFault): SimResponse {
