@@ -27,6 +27,7 @@ import {
   type Weekday,
 } from '../../workflows/handoff-types';
 import { WEEKDAYS } from '../../workflows/send-window';
+import { handoffDeliveries } from '../api/notification-routes';
 import type { ConsoleContext } from './index';
 import { actorName } from './session';
 import { HandoffListPage, type ListQuery } from './pages/handoff-list';
@@ -83,6 +84,8 @@ const DONE: Record<string, string> = {
   'change-policy': 'Changed: the new policy is in force for this handoff.',
   'check-acceptance': 'Check requested: the handoff asks Wix now; an acceptance shows below.',
   restart: 'Restarted: a new run of this handoff invites the customer again.',
+  redeliver:
+    'Redelivery started: the event goes to the endpoint again with the same webhook-id; its attempts show under Notifications.',
 };
 
 /** How long the restart waits for the new run's first ledger write, so the page it opens shows that run. */
@@ -266,6 +269,8 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
 
   scope.get('/console/handoffs/:id', guarded, async (request, reply) => {
     const handoff = await load(request);
+    // Two ledger reads (the trail and the log), no Temporal call: cheap enough for every refresh.
+    const deliveries = await handoffDeliveries(ledger.db, ctx.notifier, handoff.handoffId);
     const done = (request.query as { done?: string }).done;
     const ended = handoff.source === 'ledger' || Boolean(handoff.endedAt);
     // Offered by what the page knows; whether each is allowed is the workflow's decision, shown if refused.
@@ -304,6 +309,8 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
             ? { previousRunUrl: `${workflowUrl}/${encodeURIComponent(handoff.restartOf.runId)}` }
             : {}),
           ...(done && DONE[done] ? { notice: DONE[done] } : {}),
+          ...(deliveries ? { deliveries } : {}),
+          notificationsConfigured: ctx.notifier !== undefined,
           pollSeconds: ctx.pollSeconds,
         },
       }),

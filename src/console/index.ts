@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { VNode } from 'preact';
 import { render } from 'preact-render-to-string';
 import type { Ledger } from '../ledger';
+import type { Notifier } from '../notify';
 import type { StaffToken } from '../api/staff-tokens';
 import { StaffSessions } from './session';
 import { ErrorPage } from './pages/error';
@@ -19,6 +20,7 @@ import type { MailboxEmail } from './pages/mailbox';
 import { registerHandoffPages } from './handoff-pages';
 import { registerLedgerPages } from './ledger-pages';
 import { registerMailboxPages } from './mailbox-pages';
+import { registerNotificationPages } from './notification-pages';
 
 /** The simulator's outbox, in sandbox mode only: never wired against live Wix. */
 export interface SandboxMailbox {
@@ -40,11 +42,18 @@ export interface ConsoleOptions {
   mailbox?: SandboxMailbox;
   /** How often list and detail refresh themselves. */
   pollSeconds?: number;
+  /**
+   * Notification endpoints, for the delivery log, redelivery and endpoint health; when left out, the notifier the
+   * API's notification routes were given on the same app (the same configuration for both surfaces).
+   */
+  notifier?: Notifier;
 }
 
 /** What the page routes share: the options, how to frame and send a page, and the guard. */
 export interface ConsoleContext {
   options: ConsoleOptions;
+  /** Undefined when notifications are not configured here: the log alone is shown, nothing redelivered. */
+  notifier: Notifier | undefined;
   sessions: StaffSessions;
   pollSeconds: number;
   frame: (request: FastifyRequest, reply: FastifyReply, current: PageFrame['current']) => PageFrame;
@@ -93,6 +102,9 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
     const sessions = new StaffSessions(options.staffTokens);
     const ctx: ConsoleContext = {
       options,
+      notifier:
+        options.notifier ??
+        (scope.hasDecorator('handoffNotifier') ? (scope.handoffNotifier ?? undefined) : undefined),
       sessions,
       pollSeconds: options.pollSeconds ?? 5,
       frame: (request, reply, current) => ({
@@ -170,6 +182,7 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
 
     registerHandoffPages(scope, ctx);
     registerLedgerPages(scope, ctx);
+    registerNotificationPages(scope, ctx);
     if (options.mailbox) registerMailboxPages(scope, ctx, options.mailbox);
   });
 }

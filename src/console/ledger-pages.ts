@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ErasureRefused, eraseCustomer } from '../handoff-client';
 import { toCsvLines, toJsonLines, type LedgerFilter } from '../ledger';
 import { HANDOFF_STATES } from '../../workflows/handoff-types';
+import { notificationEndpointsHealth } from '../api/notification-routes';
 import type { ConsoleContext } from './index';
 import { parseQuery } from './handoff-pages';
 import { actorName } from './session';
@@ -48,13 +49,17 @@ export function registerLedgerPages(scope: FastifyInstance, ctx: ConsoleContext)
     // Twelve weeks up to today unless a range is chosen; `to` is inclusive, as the date field reads.
     const to = q.to ?? new Date().toISOString().slice(0, 10);
     const from = q.from ?? new Date(Date.parse(to) - 83 * DAY_MS).toISOString().slice(0, 10);
-    const overview = await ledger.overview({
-      from: new Date(`${from}T00:00:00Z`).toISOString(),
-      to: new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS).toISOString(),
-    });
+    const [overview, endpoints] = await Promise.all([
+      ledger.overview({
+        from: new Date(`${from}T00:00:00Z`).toISOString(),
+        to: new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS).toISOString(),
+      }),
+      // Now, not over the range: the same as GET /v1/notifications/endpoints.
+      notificationEndpointsHealth(ledger.db, ctx.notifier),
+    ]);
     return ctx.send(
       reply,
-      OverviewPage({ frame: ctx.frame(request, reply, 'overview'), overview, from, to }),
+      OverviewPage({ frame: ctx.frame(request, reply, 'overview'), overview, endpoints, from, to }),
     );
   });
 

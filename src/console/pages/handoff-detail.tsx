@@ -3,6 +3,8 @@ import type { HandoffView } from '../../handoff-client';
 import { Layout, Notice, StateBadge, Time, type PageFrame } from './layout';
 import { handoffHref } from './handoff-list';
 import { durationText, sendWindowLabel, type ConsoleAction } from './handoff-action';
+import type { HandoffDeliveries } from '../../api/notification-routes';
+import { NotificationsPanel } from './notifications';
 
 export interface HandoffDetailView {
   handoff: HandoffView;
@@ -12,6 +14,10 @@ export interface HandoffDetailView {
   /** This run restarted an ended one: that run in the Temporal UI. */
   previousRunUrl?: string;
   notice?: string;
+  /** The notification log (undefined: the ledger has no record of the handoff yet). */
+  deliveries?: HandoffDeliveries;
+  /** Whether notification endpoints are configured on this service. */
+  notificationsConfigured?: boolean;
   pollSeconds: number;
 }
 
@@ -205,6 +211,11 @@ export function HandoffDetailPage(props: { frame: PageFrame; view: HandoffDetail
             ))}
           </tbody>
         </table>
+        <NotificationsPanel
+          handoffId={h.handoffId}
+          configured={props.view.notificationsConfigured ?? false}
+          deliveries={props.view.deliveries}
+        />
         <h2>Timeline</h2>
         <ol class="timeline">
           {h.audit.map((a) => (

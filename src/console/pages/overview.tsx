@@ -1,7 +1,9 @@
 // The overview from the ledger: the acceptance funnel, time to accept and handoffs started per week, as charts
 // (Chart.js, drawn by overview.js from a JSON block) and as tables with the same numbers.
 import type { LedgerOverview } from '../../ledger';
+import type { NotificationEndpointsHealth } from '../../api/notification-routes';
 import { Layout, type PageFrame } from './layout';
+import { EndpointHealthSection } from './notifications';
 
 /** JSON inside a script element: `<` escaped, so no text can close the element. */
 const jsonForScript = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
@@ -9,6 +11,8 @@ const jsonForScript = (value: unknown): string => JSON.stringify(value).replace(
 export function OverviewPage(props: {
   frame: PageFrame;
   overview: LedgerOverview;
+  /** Each notification endpoint's health now (not over the range). */
+  endpoints: NotificationEndpointsHealth;
   from: string;
   to: string;
 }) {
@@ -48,6 +52,7 @@ export function OverviewPage(props: {
         id="overview-data"
         dangerouslySetInnerHTML={{ __html: jsonForScript({ steps, timeToAccept, startedPerWeek }) }}
       ></script>
+      <EndpointHealthSection health={props.endpoints} />
       <section class="chart" aria-labelledby="funnel-heading">
         <h2 id="funnel-heading">Acceptance funnel</h2>
         <canvas
