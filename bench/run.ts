@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick|--smoke] [--only=throughput,memory,replay,rate-limit,lifecycles,console,notify] [--out=file.json]`: site-handoff beside bare
+// `npm run bench [-- --quick|--smoke] [--only=throughput,memory,replay,rate-limit,lifecycles,console,notify,acceptance] [--out=file.json]`: site-handoff beside bare
 // Temporal baselines measured in the same run, on the pinned servers; rounds interleaved, medians reported as
 // ratios (the machine is shared; absolute times vary). Writes bench/results.json.
 import { execFileSync } from 'node:child_process';
@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { temporalBinaryPath } from '../src/temporal-binaries';
+import { measureAcceptance, measureHint } from './acceptance';
 import { measureConsole, CONSOLE_PAGES, type ConsoleBackend } from './console';
 import { runLifecycles } from './lifecycles';
 import { measureMemory } from './memory';
@@ -23,6 +24,7 @@ const BENCHMARKS = [
   'lifecycles',
   'console',
   'notify',
+  'acceptance',
 ] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
@@ -53,6 +55,8 @@ const SIZES = {
         handoffsBeside: 10,
       },
     },
+    // Both arms on the same people, 25 per time-skipping server, 3 servers at once (issue 15: ≥ 500 per arm).
+    acceptance: { perArm: 1_000, batchSize: 25, parallel: 3, hint: { handoffs: 50 } },
   },
   quick: {
     throughput: { n: 60, rounds: 5 },
@@ -80,6 +84,8 @@ const SIZES = {
         handoffsBeside: 5,
       },
     },
+    // The issue's own size, 500 per arm: the longest quick benchmark (docs/performance.md).
+    acceptance: { perArm: 500, batchSize: 25, parallel: 3, hint: { handoffs: 50 } },
   },
   /** CI's smoke pass: every benchmark runs end to end, with counts too small for the figures to mean anything. */
   smoke: {
@@ -108,6 +114,7 @@ const SIZES = {
         handoffsBeside: 1,
       },
     },
+    acceptance: { perArm: 1, batchSize: 1, parallel: 1, hint: { handoffs: 1 } },
   },
 };
 
@@ -160,6 +167,15 @@ async function main(): Promise<void> {
       throw new Error(`--console-backends: choose pglite and/or postgres, got ${unknown.join(', ')}`);
     size.console.backends = backends as ConsoleBackend[];
   }
+  // Lifecycles per arm of the acceptance benchmark (`--acceptance-per-arm=N`).
+  const perArmArg = process.argv.find((a) => a.startsWith('--acceptance-per-arm='));
+  if (perArmArg) {
+    const perArm = Number(perArmArg.slice('--acceptance-per-arm='.length));
+    if (!Number.isInteger(perArm) || perArm < 1) {
+      throw new Error(`--acceptance-per-arm must be a whole number of at least 1, got "${perArmArg}"`);
+    }
+    size.acceptance.perArm = perArm;
+  }
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const started = performance.now();
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -185,6 +201,14 @@ async function main(): Promise<void> {
     ? await timed('console', () => measureConsole(size.console))
     : null;
   const notify = only.has('notify') ? await timed('notify', () => measureNotify(size.notify)) : null;
+  const acceptance = only.has('acceptance')
+    ? await timed('acceptance', async () => {
+        const { hint: hintSize, ...arms } = size.acceptance;
+        const measured = await measureAcceptance(arms);
+        const hint = await measureHint(hintSize);
+        return { ...measured, hintDetectionMedianSeconds: hint.detectionMedianSeconds, hint };
+      })
+    : null;
 
   const results = {
     machine: {
@@ -213,6 +237,7 @@ async function main(): Promise<void> {
     },
     console: consolePages,
     notify,
+    acceptance,
   };
   const MiB = 2 ** 20;
   const table: Record<string, { 'site-handoff': string; baseline: string; ratio: string; target: string }> =
@@ -325,6 +350,50 @@ async function main(): Promise<void> {
         notify.hanging.handoffsBeside.toEvents.medianMs / notify.throughput.handoffsBeside.toEvents.medianMs
       ).toFixed(2),
       target: 'beside a hanging endpoint vs two healthy',
+    };
+  }
+  if (acceptance) {
+    const a = acceptance;
+    table['acceptance: detection median (min)'] = {
+      'site-handoff': a.detectionMedianMinutes.toFixed(1),
+      baseline: a.baselineDetectionMedianMinutes.toFixed(1),
+      ratio: (a.detectionMedianMinutes / a.baselineDetectionMedianMinutes).toFixed(3),
+      target: `≤ 15 min; baseline: fixed 6 h poll, ${a.perArm} per arm`,
+    };
+    table['acceptance: detection p90 (min)'] = {
+      'site-handoff': a.detectionP90Minutes.toFixed(1),
+      baseline: a.baselineDetectionP90Minutes.toFixed(1),
+      ratio: (a.detectionP90Minutes / a.baselineDetectionP90Minutes).toFixed(3),
+      target: '≤ 120 min',
+    };
+    table['acceptance: Wix calls per lifecycle'] = {
+      'site-handoff': a.wixCallsPerLifecycle.toFixed(1),
+      baseline: a.baselineWixCallsPerLifecycle.toFixed(1),
+      ratio: a.callsRatio.toFixed(2),
+      target: 'ratio ≤ 0.6',
+    };
+    for (const outcome of ['accepted', 'expired']) {
+      const own = a.wixCallsPerLifecycleByOutcome[outcome];
+      const base = a.baselineWixCallsPerLifecycleByOutcome[outcome];
+      if (own === undefined || base === undefined) continue;
+      table[`acceptance: Wix calls per ${outcome} lifecycle`] = {
+        'site-handoff': own.toFixed(1),
+        baseline: base.toFixed(1),
+        ratio: (own / base).toFixed(2),
+        target: 'measured',
+      };
+    }
+    table['acceptance: open handoffs within 200 calls/min'] = {
+      'site-handoff': a.capacityOpenHandoffs.toLocaleString('en'),
+      baseline: a.baselineCapacityOpenHandoffs.toLocaleString('en'),
+      ratio: (a.capacityOpenHandoffs / a.baselineCapacityOpenHandoffs).toFixed(2),
+      target: 'measured',
+    };
+    table['acceptance: detection with the push hint (s, median)'] = {
+      'site-handoff': a.hint.detectionMedianSeconds.toFixed(2),
+      baseline: (a.detectionMedianMinutes * 60).toFixed(0),
+      ratio: '',
+      target: `${a.hint.handoffs} handoffs, real time; baseline: adaptive, no hint`,
     };
   }
   console.table(table);
