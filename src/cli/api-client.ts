@@ -16,6 +16,8 @@ import {
   type LedgerListQuery,
   type LedgerSummary,
 } from '../ledger';
+import { RedeliveryRefused } from '../notify';
+import type { HandoffDeliveries, NotificationEndpointsHealth } from '../notify/delivery-views';
 import { ApiFailed, ApiTokenRefused, ApiUnreachable, UsageError, type TokenSource } from './errors';
 
 export type ExportFormat = 'csv' | 'jsonl';
@@ -235,6 +237,38 @@ export class ServiceApi {
     if (status === 409) throw new HandoffRequestRefused(handoffId, data.reason ?? errorText(data));
     const started = this.ok(response);
     return { handoffId: started.handoffId ?? handoffId, runId: started.runId ?? '' };
+  }
+
+  /** GET /v1/handoffs/:id/deliveries; undefined when the ledger has no such handoff. */
+  async deliveries(handoffId: string): Promise<HandoffDeliveries | undefined> {
+    const response = await this.send<HandoffDeliveries>({
+      method: 'GET',
+      url: `/v1/handoffs/${enc(handoffId)}/deliveries`,
+    });
+    if (response.status === 404) return undefined;
+    return this.ok(response);
+  }
+
+  async endpoints(): Promise<NotificationEndpointsHealth> {
+    return this.ok(
+      await this.send<NotificationEndpointsHealth>({ method: 'GET', url: '/v1/notifications/endpoints' }),
+    );
+  }
+
+  /** POST …/deliveries/:deliveryId/redeliver; a 404 or 409 comes back as the notifier itself refuses. */
+  async redeliver(
+    handoffId: string,
+    deliveryId: string,
+  ): Promise<{ workflowId: string; deliveryId: string }> {
+    const response = await this.send<{ workflowId: string; deliveryId: string; error?: string }>({
+      method: 'POST',
+      url: `/v1/handoffs/${enc(handoffId)}/deliveries/${enc(deliveryId)}/redeliver`,
+      data: {},
+      headers: { 'content-type': 'application/json' },
+    });
+    if (response.status === 404 || response.status === 409)
+      throw new RedeliveryRefused(response.status, errorText(response.data));
+    return this.ok(response);
   }
 
   private async *streamed(stream: Readable): AsyncGenerator<string> {

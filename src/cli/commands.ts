@@ -30,6 +30,7 @@ import type { HandoffRecords } from './records';
 import { renderList, renderStatus } from './format';
 import { registerChangeCommands } from './change-commands';
 import { registerRestartCommand } from './restart-command';
+import { registerNotificationCommands } from './notification-commands';
 import { readProjectCompleted, type CompleteFlags } from './payload';
 import { NoWorker, hasWorker, requireWorker, taskQueueOf } from './workers';
 
@@ -487,6 +488,7 @@ export function buildProgram(ctx: CliContext): Command {
 
   registerChangeCommands(program, ctx, { print, printJson, isJson, defaultActor, wholeNumber });
   registerRestartCommand(program, ctx, { print, printJson, isJson, defaultActor });
+  registerNotificationCommands(program, ctx, { print, printJson, isJson });
 
   program
     .command('worker')

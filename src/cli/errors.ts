@@ -8,6 +8,7 @@ import {
   InvalidHandoffRequest,
 } from '../handoff-client';
 import { ErasureRefused } from '../ledger';
+import { RedeliveryRefused } from '../notify';
 import { NoWorker } from './workers';
 
 export const EXIT = {
@@ -193,6 +194,11 @@ export function reportError(err: unknown, io: ErrorSink, debug: boolean): number
     line(`refused: ${err.reason}`);
     line(`Nothing was changed. \`site-handoff status ${err.workflowId}\` shows the handoff as it is.`);
     return EXIT.refused;
+  }
+  if (err instanceof RedeliveryRefused) {
+    line(`${err.statusCode === 404 ? 'error' : 'refused'}: ${err.message}`);
+    line('Nothing was sent. `site-handoff deliveries <id>` lists each delivery with its webhook-id.');
+    return err.statusCode === 404 ? EXIT.notFound : EXIT.refused;
   }
   if (err instanceof HandoffAlreadyFinished) {
     line(`refused: ${err.message}`);

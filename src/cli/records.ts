@@ -1,6 +1,13 @@
 // The handoff records the CLI reads: the ledger itself (HANDOFF_DATABASE_URL) or the service's API in front of it.
 import type { Client } from '@temporalio/client';
 import { readTaskQueue } from '../config';
+import { Notifier, readNotifyConfig } from '../notify';
+import {
+  handoffDeliveries,
+  notificationEndpointsHealth,
+  type HandoffDeliveries,
+  type NotificationEndpointsHealth,
+} from '../notify/delivery-views';
 import {
   deleteClosedExecution,
   hasHandoffSearchAttribute,
@@ -19,7 +26,7 @@ import {
   type LedgerSummary,
 } from '../ledger';
 import type { ExportFormat, ServiceApi } from './api-client';
-import { TemporalUnreachable } from './errors';
+import { TemporalUnreachable, UsageError } from './errors';
 
 export type Temporal = () => Promise<{ client: Client; namespace: string }>;
 
@@ -36,13 +43,60 @@ export interface HandoffRecords {
   erase(email: string, confirmEmail: string, actor: string): Promise<ErasureOutcome>;
   /** A new run of an ended handoff; the ledger's trail of the earlier runs tells it where to number on from. */
   restart(handoffId: string, request: RestartRequest): Promise<{ handoffId: string; runId: string }>;
+  /** Per endpoint and event: attempts, the last result, what became of it; undefined for no such handoff. */
+  deliveries(handoffId: string): Promise<HandoffDeliveries | undefined>;
+  /** Each notification endpoint's health from the delivery log. */
+  endpoints(): Promise<NotificationEndpointsHealth>;
+  /** A new attempt series of one delivery, with the same webhook-id. */
+  redeliver(handoffId: string, deliveryId: string): Promise<{ workflowId: string; deliveryId: string }>;
 }
 
+/** Where notification events link to, when HANDOFF_NOTIFY_CONSOLE_URL is not set: as `npm start` defaults it. */
+const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:8080';
+
 export class LedgerRecords implements HandoffRecords {
+  private notifier: Promise<Notifier | undefined> | undefined;
+
   constructor(
     private readonly ledger: Ledger,
     private readonly temporal: Temporal,
   ) {}
+
+  /**
+   * The service's endpoints from the same HANDOFF_NOTIFY_* settings, so the CLI expects and redelivers what the
+   * workers send; none configured here: the log alone. Temporal is needed only to start a redelivery.
+   */
+  private configuredNotifier(needTemporal: boolean): Promise<Notifier | undefined> {
+    return (this.notifier ??= (async () => {
+      const problems: string[] = [];
+      const config = readNotifyConfig(process.env, problems, { consoleUrl: DEFAULT_CONSOLE_URL });
+      if (problems.length)
+        throw new UsageError(problems.join('; '), 'Use the same HANDOFF_NOTIFY_* settings as the service.');
+      if (!config) return undefined;
+      let client: Client;
+      try {
+        client = (await this.temporal()).client;
+      } catch (err) {
+        if (needTemporal || !(err instanceof TemporalUnreachable)) throw err;
+        return undefined;
+      }
+      return new Notifier({ client, taskQueue: readTaskQueue(process.env), config, db: this.ledger.db });
+    })());
+  }
+
+  async deliveries(handoffId: string) {
+    return handoffDeliveries(this.ledger.db, await this.configuredNotifier(false), handoffId);
+  }
+
+  async endpoints() {
+    return notificationEndpointsHealth(this.ledger.db, await this.configuredNotifier(false));
+  }
+
+  async redeliver(handoffId: string, deliveryId: string) {
+    const notifier = await this.configuredNotifier(true);
+    if (!notifier) throw new NotificationsNotConfigured();
+    return notifier.redeliver(handoffId, deliveryId);
+  }
 
   async stored(handoffId: string) {
     const record = await this.ledger.get(handoffId);
@@ -121,5 +175,27 @@ export class ApiRecords implements HandoffRecords {
 
   restart(handoffId: string, request: RestartRequest) {
     return this.api.restart(handoffId, request);
+  }
+
+  deliveries(handoffId: string) {
+    return this.api.deliveries(handoffId);
+  }
+
+  endpoints() {
+    return this.api.endpoints();
+  }
+
+  redeliver(handoffId: string, deliveryId: string) {
+    return this.api.redeliver(handoffId, deliveryId);
+  }
+}
+
+/** Nothing to redeliver to: no notification endpoint is configured where the CLI looked. */
+export class NotificationsNotConfigured extends UsageError {
+  constructor() {
+    super(
+      'notifications are not configured: set HANDOFF_NOTIFY_WEBHOOK_URL or HANDOFF_NOTIFY_CONFIG',
+      'Use the same HANDOFF_NOTIFY_* settings as the service, or point HANDOFF_API_URL at it.',
+    );
   }
 }

@@ -20,14 +20,16 @@ import {
 } from '../handoff-client';
 import type { LedgerFilter } from '../ledger';
 import {
+  ESCALATION_TRIGGERS,
   HANDOFF_STATES,
+  type EscalationTrigger,
   type HandoffChange,
   type HandoffPolicyInput,
   type SendWindow,
   type Weekday,
 } from '../../workflows/handoff-types';
 import { WEEKDAYS } from '../../workflows/send-window';
-import { handoffDeliveries } from '../api/notification-routes';
+import { handoffDeliveries } from '../notify/delivery-views';
 import type { ConsoleContext } from './index';
 import { actorName } from './session';
 import { HandoffListPage, type ListQuery } from './pages/handoff-list';
@@ -98,6 +100,10 @@ const FIELD_LABELS: Record<string, string> = {
   policy: 'Policy',
   'policy.reminders': 'Reminders',
   'policy.acceptancePoll': 'Check for an acceptance every',
+  'policy.checksAfterEmail': 'Acceptance checks after each email',
+  'policy.escalateAfter': 'Escalate when nobody has accepted',
+  'policy.escalateTo': 'Escalate to',
+  'policy.escalateOn': 'Also escalate when the handoff',
   'policy.maxRenewals': 'Most renewals',
   'policy.expiryWarning': 'Expiry warning',
   'policy.sendWindow': 'Send window',
@@ -174,15 +180,35 @@ function changeOf(
         return 'Most renewals: a whole number, 0 or more.';
       const sendWindow = sendWindowOf(values, handoff.policy?.sendWindow);
       if (typeof sendWindow === 'string') return sendWindow;
+      const checks = values.checksAfterEmail
+        ?.split(',')
+        .map((r) => r.trim())
+        .filter(Boolean);
+      // Unchanged ticks send nothing, so a form sent for another field leaves the endings as they are.
+      const current = handoff.policy?.escalateOn ?? [];
+      const escalateOn = values.escalateOn?.filter((t): t is EscalationTrigger =>
+        (ESCALATION_TRIGGERS as readonly string[]).includes(t),
+      );
+      const endingsChanged =
+        escalateOn !== undefined &&
+        (escalateOn.length !== current.length || escalateOn.some((t) => !current.includes(t)));
       const policy: HandoffPolicyInput = {
         ...(reminders?.length ? { reminders } : {}),
         ...(values.acceptancePoll ? { acceptancePoll: values.acceptancePoll } : {}),
+        ...(checks?.length
+          ? { checksAfterEmail: checks.length === 1 && /^none$/i.test(checks[0]) ? [] : checks }
+          : {}),
+        ...(values.escalateAfter
+          ? { escalateAfter: /^off$/i.test(values.escalateAfter) ? null : values.escalateAfter }
+          : {}),
+        ...(values.escalateTo ? { escalateTo: values.escalateTo } : {}),
+        ...(endingsChanged ? { escalateOn } : {}),
         ...(values.maxRenewals ? { maxRenewals: Number(values.maxRenewals) } : {}),
         ...(values.expiryWarning ? { expiryWarning: values.expiryWarning } : {}),
         ...(sendWindow ? { sendWindow } : {}),
       };
       if (Object.keys(policy).length === 0)
-        return 'Fill in at least one of reminders, acceptance check, renewals, expiry warning or send window; blank fields stay as they are.';
+        return 'Fill in at least one field (reminders, acceptance checks, renewals, expiry warning, escalation or send window); blank fields stay as they are.';
       return { kind: 'changePolicy', policy };
     }
     default:
@@ -383,6 +409,16 @@ export function registerHandoffPages(scope: FastifyInstance, ctx: ConsoleContext
       newEmail: field('newEmail'),
       reminders: field('reminders'),
       acceptancePoll: field('acceptancePoll'),
+      checksAfterEmail: field('checksAfterEmail'),
+      escalateAfter: field('escalateAfter'),
+      escalateTo: field('escalateTo'),
+      ...(body.escalateOnShown === '1'
+        ? {
+            escalateOn: ([] as unknown[])
+              .concat(body.escalateOn ?? [])
+              .filter((d): d is string => typeof d === 'string'),
+          }
+        : {}),
       maxRenewals: field('maxRenewals'),
       expiryWarning: field('expiryWarning'),
       timeZone: field('timeZone'),

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ErasureRefused, eraseCustomer } from '../handoff-client';
 import { toCsvLines, toJsonLines, type LedgerFilter } from '../ledger';
 import { HANDOFF_STATES } from '../../workflows/handoff-types';
-import { notificationEndpointsHealth } from '../api/notification-routes';
+import { notificationEndpointsHealth } from '../notify/delivery-views';
 import type { ConsoleContext } from './index';
 import { parseQuery } from './handoff-pages';
 import { actorName } from './session';

@@ -7,7 +7,7 @@ import {
   NOT_CONFIGURED,
   handoffDeliveries,
   type DeliveryWithState,
-} from '../api/notification-routes';
+} from '../notify/delivery-views';
 import { RedeliveryRefused } from '../notify';
 import type { ConsoleContext } from './index';
 import { actorName } from './session';

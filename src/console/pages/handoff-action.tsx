@@ -1,6 +1,11 @@
 // The confirmation step of a staff action: what will happen, the fields it needs, and the refusal if it was refused.
 import type { HandoffView } from '../../handoff-client';
-import type { SendWindow, Weekday } from '../../../workflows/handoff-types';
+import {
+  ESCALATION_TRIGGERS,
+  type EscalationTrigger,
+  type SendWindow,
+  type Weekday,
+} from '../../../workflows/handoff-types';
 import { WEEKDAYS } from '../../../workflows/send-window';
 import { CsrfField, Layout, Notice, type PageFrame } from './layout';
 import { handoffHref } from './handoff-list';
@@ -143,7 +148,12 @@ export interface ActionFormValues {
   newEmail?: string;
   reminders?: string;
   acceptancePoll?: string;
+  checksAfterEmail?: string;
   maxRenewals?: string;
+  escalateAfter?: string;
+  escalateTo?: string;
+  /** The endings ticked; undefined before the form was sent (then the policy's are ticked). */
+  escalateOn?: string[];
   expiryWarning?: string;
   timeZone?: string;
   windowFrom?: string;
@@ -313,6 +323,22 @@ export function HandoffActionPage(props: {
                 ? `Now: every ${durationText(policy.acceptancePollMs)}. For example: 6h`
                 : 'For example: 6h'}
             </span>
+            <label for="checksAfterEmail">
+              Acceptance checks after each email (durations after it, separated by commas; “none” for the
+              steady rate only)
+            </label>
+            <input
+              id="checksAfterEmail"
+              name="checksAfterEmail"
+              value={values.checksAfterEmail ?? ''}
+              aria-describedby="checksAfterEmail-now"
+              autocomplete="off"
+            />
+            <span id="checksAfterEmail-now" class="hint">
+              {policy?.checkAfterEmailMs?.length
+                ? `Now: ${policy.checkAfterEmailMs.length} checks, ${durationText(policy.checkAfterEmailMs[0])} to ${durationText(policy.checkAfterEmailMs.at(-1)!)} after each email. For example: 10m, 30m, 2h`
+                : 'Now: none, only the steady rate above. For example: 10m, 30m, 2h'}
+            </span>
             <label for="maxRenewals">Most renewals of an expired invite</label>
             <input
               id="maxRenewals"
@@ -342,6 +368,50 @@ export function HandoffActionPage(props: {
                 ? `Now: ${durationText(policy.expiryWarningMs)} before. For example: 3 days`
                 : 'Now: none. For example: 3 days'}
             </span>
+            <label for="escalateAfter">
+              Escalate when nobody has accepted this long after the first invite (a duration, or “off”)
+            </label>
+            <input
+              id="escalateAfter"
+              name="escalateAfter"
+              value={values.escalateAfter ?? ''}
+              aria-describedby="escalateAfter-now"
+              autocomplete="off"
+            />
+            <span id="escalateAfter-now" class="hint">
+              {policy?.escalateAfterMs !== undefined
+                ? `Now: after ${durationText(policy.escalateAfterMs)}. For example: 7 days`
+                : 'Now: off. For example: 7 days'}
+            </span>
+            <label for="escalateTo">
+              Escalate to (an account manager’s email, or a Slack channel such as #accounts)
+            </label>
+            <input
+              id="escalateTo"
+              name="escalateTo"
+              value={values.escalateTo ?? ''}
+              aria-describedby="escalateTo-now"
+              autocomplete="off"
+            />
+            <span id="escalateTo-now" class="hint">
+              {policy?.escalateTo ? `Now: ${policy.escalateTo}.` : 'Now: nobody named.'}
+            </span>
+            <fieldset class="days escalate-on">
+              <legend>Also escalate when the handoff</legend>
+              <input type="hidden" name="escalateOnShown" value="1" />
+              {ESCALATION_TRIGGERS.map((t) => (
+                <span class="day">
+                  <input
+                    id={`escalateOn-${t}`}
+                    name="escalateOn"
+                    type="checkbox"
+                    value={t}
+                    checked={(values.escalateOn ?? policy?.escalateOn ?? []).includes(t)}
+                  />
+                  <label for={`escalateOn-${t}`}>{TRIGGER_LABELS[t]}</label>
+                </span>
+              ))}
+            </fieldset>
             <fieldset class="send-window" aria-describedby="sendWindow-now">
               <legend>Send window: reminders only in the customer’s hours</legend>
               <span id="sendWindow-now" class="hint">
@@ -400,6 +470,12 @@ export function HandoffActionPage(props: {
     </Layout>
   );
 }
+
+const TRIGGER_LABELS: Record<EscalationTrigger, string> = {
+  expired: 'expires',
+  failed: 'fails',
+  needs_attention: 'needs attention',
+};
 
 /** The invitees a change can name, as a labelled select. */
 function InviteeSelect(props: {

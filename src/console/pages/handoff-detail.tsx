@@ -1,10 +1,45 @@
 // One handoff: its facts, invitees and invite ids, alerts, what happens next, the audit timeline, and the actions.
 import type { HandoffView } from '../../handoff-client';
+import type { EscalationCause } from '../../../workflows/handoff-types';
 import { Layout, Notice, StateBadge, Time, type PageFrame } from './layout';
 import { handoffHref } from './handoff-list';
 import { durationText, sendWindowLabel, type ConsoleAction } from './handoff-action';
-import type { HandoffDeliveries } from '../../api/notification-routes';
+import type { HandoffDeliveries } from '../../notify/delivery-views';
 import { NotificationsPanel } from './notifications';
+
+const ESCALATION_CAUSES: Record<EscalationCause, string> = {
+  no_acceptance: 'not accepted in time',
+  expired: 'the invite expired',
+  failed: 'the handoff failed',
+  needs_attention: 'the handoff needs attention',
+};
+
+type Policy = NonNullable<HandoffView['policy']>;
+
+/** The checks after each email (adaptive) and the steady rate, or the fixed poll of older handoffs. */
+function checksText(policy: Policy): string {
+  const after = policy.checkAfterEmailMs ?? [];
+  const every = durationText(policy.acceptancePollMs);
+  if (after.length === 0) return `every ${every}`;
+  return (
+    `${after.length} ${after.length === 1 ? 'check' : 'checks'} within ${durationText(after.at(-1)!)} of each ` +
+    `email (the first after ${durationText(after[0])}), then every ${every}`
+  );
+}
+
+/** When it escalates, to whom, and on which endings; older handoffs (no escalateAfter) never escalate. */
+function escalationText(policy: Policy): string {
+  if (policy.escalateAfterMs === undefined && !policy.escalateOn?.length) return 'off';
+  const parts = [
+    policy.escalateAfterMs !== undefined
+      ? `after ${durationText(policy.escalateAfterMs)} without acceptance`
+      : 'not for lack of acceptance',
+    ...(policy.escalateOn?.length
+      ? [`on ${policy.escalateOn.map((t) => t.replace('_', ' ')).join(', ')}`]
+      : []),
+  ];
+  return `${parts.join('; ')}${policy.escalateTo ? `, to ${policy.escalateTo}` : ''}`;
+}
 
 export interface HandoffDetailView {
   handoff: HandoffView;
@@ -111,7 +146,7 @@ export function HandoffDetailPage(props: { frame: PageFrame; view: HandoffDetail
                   : 'no reminders'}
               </dd>
               <dt>Acceptance check</dt>
-              <dd class="policy-poll">every {durationText(policy.acceptancePollMs)}</dd>
+              <dd class="policy-poll">{checksText(policy)}</dd>
               <dt>Renewals</dt>
               <dd class="policy-renewals">
                 at most {policy.maxRenewals} {policy.maxRenewals === 1 ? 'renewal' : 'renewals'} of an expired
@@ -126,6 +161,44 @@ export function HandoffDetailPage(props: { frame: PageFrame; view: HandoffDetail
               <dt>Send window</dt>
               <dd class="policy-window">
                 {policy.sendWindow ? sendWindowLabel(policy.sendWindow) : 'any time'}
+              </dd>
+            </>
+          )}
+          {h.nextCheckAt !== undefined && (
+            <>
+              <dt>Next acceptance check</dt>
+              <dd class="next-check">
+                <Time at={h.nextCheckAt} empty="none due" />
+                {h.nextCheckAt && h.nextCheckReason ? ` (${h.nextCheckReason})` : ''}
+              </dd>
+            </>
+          )}
+          {policy && (
+            <>
+              <dt>Escalation</dt>
+              <dd class="policy-escalation">{escalationText(policy)}</dd>
+            </>
+          )}
+          {h.escalationDueAt && (
+            <>
+              <dt>Escalates</dt>
+              <dd class="escalation-due">
+                <Time at={h.escalationDueAt} /> if nobody accepts
+              </dd>
+            </>
+          )}
+          {(h.escalations ?? []).length > 0 && (
+            <>
+              <dt>Escalated</dt>
+              <dd class="escalations">
+                <ul>
+                  {(h.escalations ?? []).map((e) => (
+                    <li data-cause={e.cause}>
+                      {ESCALATION_CAUSES[e.cause]} on <Time at={e.at} />
+                      {e.to ? ` to ${e.to}` : ''}
+                    </li>
+                  ))}
+                </ul>
               </dd>
             </>
           )}

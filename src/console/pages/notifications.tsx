@@ -1,6 +1,6 @@
 // Notifications on the console: a handoff's delivery log (per endpoint and event), the redeliver confirmation, and
 // each endpoint's health for the overview. Every value is text (Preact escapes it); the redeliver is a CSRF form.
-import type { DeliveryWithState, EndpointHealthView, HandoffDeliveries } from '../../api/notification-routes';
+import type { DeliveryWithState, EndpointHealthView, HandoffDeliveries } from '../../notify/delivery-views';
 import { CsrfField, Layout, Notice, Time, type PageFrame } from './layout';
 import { handoffHref } from './handoff-list';
 

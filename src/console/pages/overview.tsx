@@ -1,7 +1,7 @@
 // The overview from the ledger: the acceptance funnel, time to accept and handoffs started per week, as charts
 // (Chart.js, drawn by overview.js from a JSON block) and as tables with the same numbers.
 import type { LedgerOverview } from '../../ledger';
-import type { NotificationEndpointsHealth } from '../../api/notification-routes';
+import type { NotificationEndpointsHealth } from '../../notify/delivery-views';
 import { Layout, type PageFrame } from './layout';
 import { EndpointHealthSection } from './notifications';
 
