@@ -113,6 +113,18 @@ test('npm start serves a handoff on embedded defaults and stops cleanly on SIGTE
     const sim = `http://127.0.0.1:${PORTS.wix}/_simulator`;
     const accepted = await fetch(`${sim}/invites/${invitees[0].inviteId}/accept`, { method: 'POST' });
     const { accountId } = (await accepted.json()) as { accountId: string };
+    // Wix's push hint, sent by the simulator on accept: accepted in seconds, not at the first check 10 min later.
+    expect(output()).toContain(
+      `Wix hints     the simulator POSTs Contributor Created to ${api}/v1/wix/webhooks`,
+    );
+    const hinted = Date.now();
+    let after = { state: '', audit: [] as { event: string; actor: string }[] };
+    while (after.state !== 'accepted' && Date.now() - hinted < 15_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      after = (await (await fetch(`${api}/v1/handoffs/${SITE}`, { headers: STAFF })).json()) as typeof after;
+    }
+    expect(after.state).toBe('accepted');
+    expect(after.audit.some((a) => a.actor === 'wix-webhook')).toBe(true);
     const contributors = async () =>
       (
         (await (await fetch(`${sim}/contributors/${SITE}`)).json()) as {
