@@ -401,7 +401,9 @@ test('staff replace an invitee, pause and resume reminders; a change the machine
   await page.getByRole('button', { name: 'Confirm: change the policy' }).click();
   await page.getByText('Changed: the new policy is in force for this handoff.').waitFor();
   expect(await page.locator('.policy-reminders').textContent()).toBe('1 day, 3 days after the invite');
-  expect(await page.locator('.policy-poll').textContent()).toBe('every 2 hours');
+  expect(await page.locator('.policy-poll').textContent()).toBe(
+    '13 checks in the 18 hours after each email (the first after 10 minutes), then every 2 hours',
+  );
 
   // The one invitee left cannot be removed: that would end the handoff, which is a revoke.
   await page.getByRole('link', { name: 'Remove an invitee…' }).click();

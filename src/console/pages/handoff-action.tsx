@@ -297,48 +297,36 @@ export function HandoffActionPage(props: {
         )}
         {action.key === 'change-policy' && (
           <>
-            <label for="reminders">Reminders after the invite (durations separated by commas)</label>
-            <input
-              id="reminders"
+            <PolicyField
               name="reminders"
-              value={values.reminders ?? ''}
-              aria-describedby="reminders-now"
-              autocomplete="off"
+              label="Reminders after the invite (durations separated by commas)"
+              value={values.reminders}
+              now={
+                policy
+                  ? `Now: ${policy.reminderOffsetsMs.map(durationText).join(', ') || 'none'}. For example: 1 day, 3 days`
+                  : 'For example: 1 day, 3 days'
+              }
             />
-            <span id="reminders-now" class="hint">
-              {policy
-                ? `Now: ${policy.reminderOffsetsMs.map(durationText).join(', ') || 'none'}. For example: 1 day, 3 days`
-                : 'For example: 1 day, 3 days'}
-            </span>
-            <label for="acceptancePoll">Check for an acceptance every (a duration)</label>
-            <input
-              id="acceptancePoll"
+            <PolicyField
               name="acceptancePoll"
-              value={values.acceptancePoll ?? ''}
-              aria-describedby="acceptancePoll-now"
-              autocomplete="off"
+              label="Check for an acceptance every (a duration)"
+              value={values.acceptancePoll}
+              now={
+                policy
+                  ? `Now: every ${durationText(policy.acceptancePollMs)}. For example: 6h`
+                  : 'For example: 6h'
+              }
             />
-            <span id="acceptancePoll-now" class="hint">
-              {policy
-                ? `Now: every ${durationText(policy.acceptancePollMs)}. For example: 6h`
-                : 'For example: 6h'}
-            </span>
-            <label for="checksAfterEmail">
-              Acceptance checks after each email (durations after it, separated by commas; “none” for the
-              steady rate only)
-            </label>
-            <input
-              id="checksAfterEmail"
+            <PolicyField
               name="checksAfterEmail"
-              value={values.checksAfterEmail ?? ''}
-              aria-describedby="checksAfterEmail-now"
-              autocomplete="off"
+              label="Acceptance checks after each email (durations after it, separated by commas; “none” for the steady rate only)"
+              value={values.checksAfterEmail}
+              now={
+                policy?.checkAfterEmailMs?.length
+                  ? `Now: ${policy.checkAfterEmailMs.length} checks, ${durationText(policy.checkAfterEmailMs[0])} to ${durationText(policy.checkAfterEmailMs.at(-1)!)} after each email. For example: 10m, 30m, 2h`
+                  : 'Now: none, only the steady rate above. For example: 10m, 30m, 2h'
+              }
             />
-            <span id="checksAfterEmail-now" class="hint">
-              {policy?.checkAfterEmailMs?.length
-                ? `Now: ${policy.checkAfterEmailMs.length} checks, ${durationText(policy.checkAfterEmailMs[0])} to ${durationText(policy.checkAfterEmailMs.at(-1)!)} after each email. For example: 10m, 30m, 2h`
-                : 'Now: none, only the steady rate above. For example: 10m, 30m, 2h'}
-            </span>
             <label for="maxRenewals">Most renewals of an expired invite</label>
             <input
               id="maxRenewals"
@@ -353,49 +341,32 @@ export function HandoffActionPage(props: {
             <span id="maxRenewals-now" class="hint">
               {policy ? `Now: at most ${policy.maxRenewals}.` : 'A whole number, 0 or more.'}
             </span>
-            <label for="expiryWarning">
-              Expiry warning: a last reminder this long before the invite lapses
-            </label>
-            <input
-              id="expiryWarning"
+            <PolicyField
               name="expiryWarning"
-              value={values.expiryWarning ?? ''}
-              aria-describedby="expiryWarning-now"
-              autocomplete="off"
+              label="Expiry warning: a last reminder this long before the invite lapses"
+              value={values.expiryWarning}
+              now={
+                policy?.expiryWarningMs !== undefined
+                  ? `Now: ${durationText(policy.expiryWarningMs)} before. For example: 3 days`
+                  : 'Now: none. For example: 3 days'
+              }
             />
-            <span id="expiryWarning-now" class="hint">
-              {policy?.expiryWarningMs !== undefined
-                ? `Now: ${durationText(policy.expiryWarningMs)} before. For example: 3 days`
-                : 'Now: none. For example: 3 days'}
-            </span>
-            <label for="escalateAfter">
-              Escalate when nobody has accepted this long after the first invite (a duration, or “off”)
-            </label>
-            <input
-              id="escalateAfter"
+            <PolicyField
               name="escalateAfter"
-              value={values.escalateAfter ?? ''}
-              aria-describedby="escalateAfter-now"
-              autocomplete="off"
+              label="Escalate when nobody has accepted this long after the first invite (a duration, or “off”)"
+              value={values.escalateAfter}
+              now={
+                policy?.escalateAfterMs !== undefined
+                  ? `Now: after ${durationText(policy.escalateAfterMs)}. For example: 7 days`
+                  : 'Now: off. For example: 7 days'
+              }
             />
-            <span id="escalateAfter-now" class="hint">
-              {policy?.escalateAfterMs !== undefined
-                ? `Now: after ${durationText(policy.escalateAfterMs)}. For example: 7 days`
-                : 'Now: off. For example: 7 days'}
-            </span>
-            <label for="escalateTo">
-              Escalate to (an account manager’s email, or a Slack channel such as #accounts)
-            </label>
-            <input
-              id="escalateTo"
+            <PolicyField
               name="escalateTo"
-              value={values.escalateTo ?? ''}
-              aria-describedby="escalateTo-now"
-              autocomplete="off"
+              label="Escalate to (an account manager’s email, or a Slack channel such as #accounts)"
+              value={values.escalateTo}
+              now={policy?.escalateTo ? `Now: ${policy.escalateTo}.` : 'Now: nobody named.'}
             />
-            <span id="escalateTo-now" class="hint">
-              {policy?.escalateTo ? `Now: ${policy.escalateTo}.` : 'Now: nobody named.'}
-            </span>
             <fieldset class="days escalate-on">
               <legend>Also escalate when the handoff</legend>
               <input type="hidden" name="escalateOnShown" value="1" />
@@ -468,6 +439,25 @@ export function HandoffActionPage(props: {
         </div>
       </form>
     </Layout>
+  );
+}
+
+/** One policy field: its label, the text input, and what the policy says now (the input's description). */
+function PolicyField(props: { name: string; label: string; value: string | undefined; now: string }) {
+  return (
+    <>
+      <label for={props.name}>{props.label}</label>
+      <input
+        id={props.name}
+        name={props.name}
+        value={props.value ?? ''}
+        aria-describedby={`${props.name}-now`}
+        autocomplete="off"
+      />
+      <span id={`${props.name}-now`} class="hint">
+        {props.now}
+      </span>
+    </>
   );
 }
 

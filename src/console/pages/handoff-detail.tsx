@@ -16,13 +16,17 @@ const ESCALATION_CAUSES: Record<EscalationCause, string> = {
 
 type Policy = NonNullable<HandoffView['policy']>;
 
+/** A span rounded up to whole hours past the first hour: a schedule's last offset is rarely round. */
+const withinText = (ms: number): string =>
+  ms <= 3_600_000 ? durationText(ms) : durationText(Math.ceil(ms / 3_600_000) * 3_600_000);
+
 /** The checks after each email (adaptive) and the steady rate, or the fixed poll of older handoffs. */
 function checksText(policy: Policy): string {
   const after = policy.checkAfterEmailMs ?? [];
   const every = durationText(policy.acceptancePollMs);
   if (after.length === 0) return `every ${every}`;
   return (
-    `${after.length} ${after.length === 1 ? 'check' : 'checks'} within ${durationText(after.at(-1)!)} of each ` +
+    `${after.length} ${after.length === 1 ? 'check' : 'checks'} in the ${withinText(after.at(-1)!)} after each ` +
     `email (the first after ${durationText(after[0])}), then every ${every}`
   );
 }
