@@ -6,15 +6,9 @@ import { UsageError } from './errors';
 import { renderStatus } from './format';
 import { SEND_WINDOW_FORMAT, parseSendWindow } from './send-window';
 import { requireWorker } from './workers';
-import type { CliContext } from './commands';
+import type { ChangeCommandHelpers, CliContext } from './context';
 
-export interface ChangeCommandHelpers {
-  print: (lines: string[] | string) => void;
-  printJson: (value: unknown) => void;
-  isJson: (cmd: Command) => boolean;
-  defaultActor: () => string;
-  wholeNumber: (min: number) => (value: string) => number;
-}
+export type { ChangeCommandHelpers } from './context';
 
 /** The command-line names of the request's fields the validator names, per command for the addresses. */
 export type CliNames = Record<string, string>;

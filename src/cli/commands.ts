@@ -32,20 +32,10 @@ import { registerChangeCommands } from './change-commands';
 import { registerRestartCommand } from './restart-command';
 import { registerNotificationCommands } from './notification-commands';
 import { readProjectCompleted, type CompleteFlags } from './payload';
-import { NoWorker, hasWorker, requireWorker, taskQueueOf } from './workers';
+import type { CliContext } from './context';
 
-export interface CliContext {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  stdin: NodeJS.ReadableStream;
-  width: number;
-  /** Connects on first use; the caller closes it after the command. */
-  temporal: () => Promise<{ client: Client; namespace: string }>;
-  /** The handoff records: the ledger (HANDOFF_DATABASE_URL) or the service's API; undefined when neither. */
-  records: () => Promise<HandoffRecords | undefined>;
-  /** Streams text to stdout (export). */
-  write: (chunks: AsyncIterable<string>) => Promise<void>;
-}
+export type { CliContext } from './context';
+import { NoWorker, hasWorker, requireWorker, taskQueueOf } from './workers';
 
 function defaultActor(): string {
   let user: string | undefined;

@@ -11,8 +11,8 @@ import { defaultApiUrl } from './api-client';
 import { NoRecords, UsageError } from './errors';
 import { isoSeconds, renderTable, type Cell } from './format';
 import type { HandoffRecords } from './records';
-import type { ChangeCommandHelpers } from './change-commands';
-import type { CliContext } from './commands';
+import type { ChangeCommandHelpers } from './context';
+import type { CliContext } from './context';
 
 /** The status code and the error, when the error says more than the code. */
 const resultText = (statusCode: number | null, error: string | null): string => {

@@ -12,8 +12,9 @@ import { NoRecords, TemporalUnreachable } from './errors';
 import { renderStatus } from './format';
 import type { HandoffStatus } from '../../workflows/handoff-types';
 import { hasWorker, taskQueueOf } from './workers';
-import { withCliNames, type ChangeCommandHelpers } from './change-commands';
-import type { CliContext } from './commands';
+import { withCliNames } from './change-commands';
+import type { ChangeCommandHelpers } from './context';
+import type { CliContext } from './context';
 
 /** The new run's status from Temporal (the ledger still shows the old run until the new one writes). */
 async function newRunStatus(ctx: CliContext, workflowId: string): Promise<HandoffStatus | undefined> {

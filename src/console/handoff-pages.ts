@@ -30,7 +30,7 @@ import {
 } from '../../workflows/handoff-types';
 import { WEEKDAYS } from '../../workflows/send-window';
 import { handoffDeliveries } from '../notify/delivery-views';
-import type { ConsoleContext } from './index';
+import type { ConsoleContext } from './context';
 import { actorName } from './session';
 import { HandoffListPage, type ListQuery } from './pages/handoff-list';
 import { HandoffDetailPage } from './pages/handoff-detail';

@@ -6,7 +6,7 @@ import { ErasureRefused, eraseCustomer } from '../handoff-client';
 import { toCsvLines, toJsonLines, type LedgerFilter } from '../ledger';
 import { HANDOFF_STATES } from '../../workflows/handoff-types';
 import { notificationEndpointsHealth } from '../notify/delivery-views';
-import type { ConsoleContext } from './index';
+import type { ConsoleContext } from './context';
 import { parseQuery } from './handoff-pages';
 import { actorName } from './session';
 import { OverviewPage } from './pages/overview';

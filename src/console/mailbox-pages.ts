@@ -1,6 +1,6 @@
 // Sandbox only: the simulator's outbox, and accepting an invite as the customer would.
 import type { FastifyInstance } from 'fastify';
-import type { ConsoleContext, SandboxMailbox } from './index';
+import type { ConsoleContext, SandboxMailbox } from './context';
 import { MailboxPage } from './pages/mailbox';
 
 export function registerMailboxPages(

@@ -9,7 +9,7 @@ import {
   type DeliveryWithState,
 } from '../notify/delivery-views';
 import { RedeliveryRefused } from '../notify';
-import type { ConsoleContext } from './index';
+import type { ConsoleContext } from './context';
 import { actorName } from './session';
 import { RedeliverPage } from './pages/notifications';
 
