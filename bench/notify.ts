@@ -124,6 +124,8 @@ export interface NotifyResult {
     cappedAtMs: number | null;
     /** Requests the hanging endpoint held open (each cut off by the 15 s attempt timeout). */
     hungRequests: number;
+    /** The most it held open at once: that endpoint's attempts in flight (its worker's slots). */
+    hungPeak: number;
     handoffsBeside: HandoffsBeside;
   };
 }
@@ -156,6 +158,9 @@ class BenchReceiver {
   requests = 0;
   answered503 = 0;
   unverified = 0;
+  /** Requests held open at once, at most: the sender's attempts in flight at this endpoint. */
+  peakHeld = 0;
+  private held = 0;
   private readonly hung: ServerResponse[] = [];
   private closed?: Promise<void>;
 
@@ -201,6 +206,8 @@ class BenchReceiver {
         }
         if (behaviour === 'hang') {
           r.hung.push(res);
+          r.peakHeld = Math.max(r.peakHeld, ++r.held);
+          res.on('close', () => r.held--);
           return;
         }
         const ok = behaviour === 'ok' || n % 2 === 1;
@@ -645,6 +652,7 @@ async function measureBurst(
     healthyNinetyMs: fraction(0.9),
     cappedAtMs: h.delivered < total ? size.hangingCapMs : null,
     hungRequests: h.other!.hungRequests,
+    hungPeak: h.other!.peakHeld,
     handoffsBeside: {
       handoffs: h.beside.toInvite.length,
       toInvite: spread(h.beside.toInvite),
@@ -653,7 +661,8 @@ async function measureBurst(
   };
   console.log(
     `  notify beside a hanging endpoint: ${hanging.healthyDelivered}/${total} in ${(h.ms / 1000).toFixed(1)} s ` +
-      `(${h.perSecond.toFixed(1)}/s), ${hanging.hungRequests} requests held open; handoffs started then: ` +
+      `(${h.perSecond.toFixed(1)}/s), ${hanging.hungRequests} requests held open (at most ${hanging.hungPeak} at once); ` +
+      `handoffs started then: ` +
       `invite after ${hanging.handoffsBeside.toInvite.medianMs.toFixed(0)} ms, ` +
       `both events after ${hanging.handoffsBeside.toEvents.medianMs.toFixed(0)} ms (medians)`,
   );

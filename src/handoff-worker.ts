@@ -31,7 +31,7 @@ export interface HandoffWorkerOptions {
   tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'shutdownGraceTime'>>;
   /** Payload encryption: must match the clients'. */
   dataConverter?: WorkerOptions['dataConverter'];
-  /** Given, each ledger write also starts its events' deliveries, and this worker runs the delivery activities. */
+  /** Given, each ledger write also starts its events' deliveries, run by their own workers (`<taskQueue>-notify…`). */
   notifier?: Notifier;
 }
 
@@ -41,11 +41,15 @@ export interface HandoffWorkerOptions {
  */
 const WIX_LIMIT_HEADROOM = 0.94;
 
-/** The two workers a site-handoff process runs: handoff workflows, and the rate-limited Wix activities. */
+/**
+ * The workers a site-handoff process runs: handoff workflows, the rate-limited Wix activities, and with a notifier
+ * the deliveries' own (their workflows, then one per endpoint).
+ */
 export class HandoffWorkers {
   private constructor(
     readonly workflows: Worker,
     readonly wixActivities: Worker,
+    readonly notify: readonly Worker[] = [],
   ) {}
 
   static async create(options: HandoffWorkerOptions): Promise<HandoffWorkers> {
@@ -71,7 +75,8 @@ export class HandoffWorkers {
         ...createLedgerActivities({
           ledger: options.notifier ? options.notifier.wrap(options.ledger) : options.ledger,
         }),
-        ...(options.notifier ? options.notifier.activities() : {}),
+        // Only attempts scheduled here before deliveries had their own queues, a few at once.
+        ...(options.notifier ? options.notifier.legacyActivities() : {}),
         ...(options.reconcileClient
           ? {
               ...createReconcileActivities({ client: options.reconcileClient, ledger: options.ledger }),
@@ -98,12 +103,19 @@ export class HandoffWorkers {
         ? { maxTaskQueueActivitiesPerSecond: (options.wixCallsPerMinute * WIX_LIMIT_HEADROOM) / 60 }
         : {}),
     });
-    return new HandoffWorkers(workflows, wixActivities);
+    const notify = options.notifier
+      ? await notifyWorkers(options.notifier, common, workflowBundle, options.tuning)
+      : [];
+    return new HandoffWorkers(workflows, wixActivities, notify);
   }
 
-  /** Runs both until one stops (a fatal error, or shutdown), then stops the other. */
+  private get all(): Worker[] {
+    return [this.workflows, this.wixActivities, ...this.notify];
+  }
+
+  /** Runs them all until one stops (a fatal error, or shutdown), then stops the others. */
   async run(): Promise<void> {
-    const runs = [this.workflows.run(), this.wixActivities.run()];
+    const runs = this.all.map((worker) => worker.run());
     try {
       await Promise.race(runs);
     } finally {
@@ -112,14 +124,47 @@ export class HandoffWorkers {
     }
   }
 
-  /** Both workers for the duration of `fn`, then a graceful shutdown. */
+  /** Every worker for the duration of `fn`, then a graceful shutdown. */
   runUntil<T>(fn: () => Promise<T>): Promise<T> {
-    return this.workflows.runUntil(() => this.wixActivities.runUntil(fn));
+    return this.all.reduceRight<() => Promise<T>>((inner, worker) => () => worker.runUntil(inner), fn)();
   }
 
   shutdown(): void {
-    for (const worker of [this.workflows, this.wixActivities]) {
+    for (const worker of this.all) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
     }
   }
+}
+
+/**
+ * Deliveries' workers: their workflows and log writes on `<taskQueue>-notify`, and each endpoint's attempts on its
+ * own queue with a few slots, so a hanging endpoint holds only its own slots, never the handoffs' or another's.
+ */
+async function notifyWorkers(
+  notifier: Notifier,
+  common: Pick<WorkerOptions, 'connection' | 'namespace' | 'dataConverter' | 'shutdownGraceTime'>,
+  workflowBundle: WorkerOptions['workflowBundle'],
+  tuning: HandoffWorkerOptions['tuning'],
+): Promise<Worker[]> {
+  // One set for all: each queue is only ever sent its own activity (recordDelivered here, deliverWebhook there).
+  const activities = notifier.activities();
+  const queues = notifier.workers;
+  const deliveries = await Worker.create({
+    ...common,
+    taskQueue: queues.taskQueue,
+    activities,
+    workflowBundle,
+    ...(tuning?.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: tuning.maxCachedWorkflows } : {}),
+  });
+  const endpoints = await Promise.all(
+    queues.endpoints.map(({ taskQueue, maxConcurrentActivityTaskExecutions }) =>
+      Worker.create({
+        ...common,
+        taskQueue,
+        activities,
+        maxConcurrentActivityTaskExecutions,
+      }),
+    ),
+  );
+  return [deliveries, ...endpoints];
 }

@@ -23,6 +23,9 @@ export class Receiver {
   readonly requests: Received[] = [];
   /** webhook-id → how many 2xx responses were written out. */
   readonly acknowledged = new Map<string, number>();
+  /** Requests held open right now ('hang'), and the most ever held at once: the sender's attempts in flight. */
+  open = 0;
+  maxOpen = 0;
 
   private constructor(
     private readonly server: Server,
@@ -67,7 +70,12 @@ export class Receiver {
           answer,
           receivedAt: Date.now(),
         });
-        if (answer === 'hang') return; // never answered: the sender's timeout must cut it off
+        if (answer === 'hang') {
+          // Never answered: the sender's timeout (or the test's close) cuts it off.
+          receiver.maxOpen = Math.max(receiver.maxOpen, ++receiver.open);
+          res.on('close', () => receiver.open--);
+          return;
+        }
         res.statusCode = answer === 'ok' ? 200 : 503;
         // Counted only once the response really left: an aborted one acknowledges nothing.
         res.on('finish', () => {

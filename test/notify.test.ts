@@ -1,18 +1,27 @@
 // Notifications end to end on the time-skipping server: real handoffs, real receivers over HTTP verifying every
 // request with the standardwebhooks library, the delivery log in the ledger and the API routes over it.
 import type { AddressInfo } from 'node:net';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { sql } from 'kysely';
 import { buildApi } from '../src/api/server';
 import { endpointHealth, notificationSource } from '../src/ledger';
-import { Notifier, type NotifyEndpoint } from '../src/notify';
+import type { LedgerWrite } from '../src/ledger';
+import {
+  DEFAULT_ATTEMPTS_IN_FLIGHT,
+  NOTIFICATION_TYPES,
+  Notifier,
+  notificationsFor,
+  webhookId,
+  type NotifyEndpoint,
+} from '../src/notify';
 import type { DeliveryInput, DeliveryRetry } from '../workflows/deliver-notification';
 import { revokeSignal } from '../workflows/customer-handoff';
 import type { HandoffStatus } from '../workflows/handoff-types';
 import { startTimeSkippingEnv, workflowBundle } from './support/temporal';
 import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
 import { Receiver } from './notify-receiver';
+import { maybeRecordHistory } from './support/histories';
 
 const OWNER = 'owner@customer.example';
 const CONSOLE = 'http://127.0.0.1:8080';
@@ -69,14 +78,14 @@ async function receiver(options: Parameters<typeof Receiver.start>[0] = {}): Pro
   return r;
 }
 
-function notifier(endpoints: NotifyEndpoint[]): Notifier {
+function notifier(endpoints: NotifyEndpoint[], timeoutMs = 1_000): Notifier {
   return new Notifier({
     client: env.client,
     taskQueue: h.taskQueue,
     config: { endpoints, consoleUrl: CONSOLE },
     db: h.ledger.db,
     retry: FAST_RETRY,
-    timeoutMs: 1_000,
+    timeoutMs,
     onStarted: (id, input) => {
       if (!started.has(id)) started.set(id, { at: Date.now(), input });
     },
@@ -221,6 +230,13 @@ test('a receiver failing half its attempts and one timing out: all delivered onc
     { notifier: n },
   );
   measure(flaky);
+  // A delivery whose first attempt timed out, for the replay test (RECORD_HISTORIES=<tag>).
+  const [retriedId] = [...started].find(([, { input }]) => input.endpoint === 'slow') ?? [];
+  if (retriedId) {
+    const retried = env.client.workflow.getHandle(retriedId);
+    await retried.result();
+    await maybeRecordHistory(retried, 'delivered-after-timeout');
+  }
 
   // The handoff did exactly what it does with no endpoint, and in about the same time.
   expect(final.state).toBe('accepted');
@@ -394,4 +410,129 @@ test('rotation: both secrets sign, holders of either verify; Slack gets its mess
   expect(message.text).toContain(`Accepted by ${OWNER}`);
   expect(message.text).toContain(`<${CONSOLE}/console/handoffs/${handoffId}|Open in the console>`);
   expect(message.blocks.map((b) => b.type)).toEqual(['section', 'context', 'actions']);
+});
+
+test('a hanging endpoint holds only its own slots: a healthy endpoint and a new handoff are not held up', async () => {
+  const hanging = await receiver({ secrets: [SECRET], behaviour: () => 'hang' });
+  const healthy = await receiver({ secrets: [SECRET] });
+  // The hanging endpoint takes every event; the healthy one all but the flood's reminders.
+  const n = notifier(
+    [
+      webhook('hanging', hanging),
+      {
+        ...webhook('healthy', healthy),
+        events: NOTIFICATION_TYPES.filter((t) => t !== 'handoff.reminded'),
+      },
+    ],
+    // Longer than the test: no hung attempt ends by itself, each holds its slot throughout.
+    30_000,
+  );
+  const eventsOf = (siteId: string) =>
+    healthy
+      .delivered()
+      .filter((d) => d.event.data.siteId === siteId)
+      .map((d) => d.event.type)
+      .sort();
+  const secondSite = h.sim.addSite({ ownerAccountId: h.accountId });
+  await h.withWorker(
+    async () => {
+      // A first handoff, before the flood: the status shape for the flood's writes, and a look at normal service.
+      const first = await h.complete(projectEvent(h.siteId));
+      await h.waitForStatus(first, (s) => s.state === 'pending', 'the first invite');
+      await healthy.waitFor(() => eventsOf(h.siteId).length === 2, 'the first handoff’s events', 10_000);
+      const sample = (await h.ledger.get(`handoff-${h.siteId}`))!;
+      const { audit: _audit, handoffId: _id, runId, startedAt, endedAt: _end, ...status } = sample;
+
+      // More deliveries to the hanging endpoint than the worker has activity slots (the SDK's default is 100).
+      const flood: LedgerWrite[] = Array.from({ length: 120 }, (_, i) => ({
+        handoffId: `handoff-flood-${i}`,
+        runId,
+        version: 1,
+        status: { ...status, siteId: `site-flood-${i}` },
+        startedAt,
+        endedAt: null,
+        audit: [
+          {
+            seq: 1,
+            at: new Date().toISOString(),
+            actor: 'site-handoff',
+            event: 'reminder sent',
+            detail: OWNER,
+          },
+        ],
+      }));
+      await Promise.all(flood.map((w) => n.notifyWrite(w)));
+      await hanging.waitFor(
+        (r) => r.open >= DEFAULT_ATTEMPTS_IN_FLIGHT,
+        'the hanging endpoint’s slots held',
+        10_000,
+      );
+      // Time for attempts past the cap to arrive, if anything let them through.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+      const t0 = Date.now();
+      const second = await h.complete(projectEvent(secondSite));
+      await h.waitForStatus(second, (s) => s.state === 'pending', 'the second invite');
+      // Its ledger writes (on the handoff task queue) and its events at the healthy endpoint, within seconds.
+      const deadline = t0 + 5_000;
+      while ((await h.ledger.get(`handoff-${secondSite}`))?.state !== 'pending') {
+        if (Date.now() > deadline) throw new Error('the second handoff’s ledger writes were held up');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await healthy.waitFor(
+        () => eventsOf(secondSite).length === 2,
+        'the second handoff’s events at the healthy endpoint',
+        Math.max(0, deadline - Date.now()),
+      );
+      const ms = Date.now() - t0;
+
+      // All the while the hanging endpoint held its attempts open, never more than its cap.
+      expect(hanging.open).toBe(DEFAULT_ATTEMPTS_IN_FLIGHT);
+      expect(hanging.maxOpen).toBe(DEFAULT_ATTEMPTS_IN_FLIGHT);
+      expect(eventsOf(secondSite)).toEqual(['handoff.invited', 'handoff.started']);
+      expect(ms).toBeLessThan(5_000);
+      // Cut the held requests so their attempts end before the worker stops (it waits for running activities).
+      await hanging.close();
+    },
+    { notifier: n },
+  );
+  expect(healthy.requests.every((q) => q.verified)).toBe(true);
+  expect([...healthy.acknowledged.values()].every((count) => count === 1)).toBe(true);
+});
+
+test('attempts left on the handoff task queue (deliveries begun before the endpoint queues) run 4 at a time', async () => {
+  const hanging = await receiver({ behaviour: () => 'hang' });
+  const legacy = notifier([webhook('hanging', hanging)], 30_000).legacyActivities();
+  const handoffId = 'handoff-legacy';
+  const [{ seq, event }] = notificationsFor(
+    {
+      handoffId,
+      siteId: 'site-legacy',
+      projectId: 'PRJ-1042',
+      role: 'Admin (Co-Owner)',
+      state: 'pending',
+      failure: null,
+      invitees: [],
+    },
+    [{ seq: 1, at: new Date().toISOString(), actor: 'site-handoff', event: 'reminder sent', detail: OWNER }],
+    0,
+    CONSOLE,
+  );
+  const input: DeliveryInput = {
+    endpoint: 'hanging',
+    deliveryId: webhookId('hanging', handoffId, seq),
+    handoffId,
+    seq,
+    event,
+  };
+  const attempts = Array.from({ length: 5 }, () =>
+    new MockActivityEnvironment().run(() => legacy.deliverWebhook(input)),
+  );
+  // The fifth is refused at once (the server retries it later), so it never holds a handoff worker's slot.
+  await expect(attempts[4]).rejects.toMatchObject({ type: 'NotifyAttemptDeferred', nonRetryable: false });
+  await hanging.waitFor((r) => r.open === 4, 'four attempts held open', 5_000);
+  await hanging.close();
+  const ended = await Promise.allSettled(attempts.slice(0, 4));
+  expect(ended.map((e) => e.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+  expect(hanging.maxOpen).toBe(4);
 });

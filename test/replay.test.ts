@@ -6,6 +6,9 @@ import { recordedHistories } from './support/histories';
 import { TEST_DATA_CONVERTER, workflowBundle } from './support/temporal';
 
 const histories = recordedHistories();
+/** Delivery workflows (deliverNotification); every other history is a handoff's. */
+const isDelivery = (name: string): boolean => name.startsWith('delivered-');
+const handoffs = histories.filter((h) => !isDelivery(h.name));
 
 test('histories are committed for the main lifecycles', () => {
   expect(histories.map((h) => h.name)).toEqual(
@@ -38,7 +41,7 @@ function ledgerWrites({ events }: temporal.api.history.v1.IHistory) {
 
 // What the ledger-write patches changed: v0.3 runs keep their regular activities, v0.4 ones write locally, and
 // v0.5 ones (`ledger-writes-activity`) and later write through the regular activity again.
-test.each(histories.filter((h) => /\.v0\.[3456]$/.test(h.name)).map((h) => [h.name, h.history] as const))(
+test.each(handoffs.filter((h) => /\.v0\.[3456]$/.test(h.name)).map((h) => [h.name, h.history] as const))(
   'the ledger writes of %s are in the shape its version recorded',
   (name, history) => {
     const writes = ledgerWrites(history);
@@ -57,5 +60,37 @@ test('a ledger outage is in the recorded histories: a failed local write, then t
   const outage = histories.find((h) => h.name === 'revoked-during-ledger-outage.v0.4');
   expect(outage && ledgerWrites(outage.history)).toEqual(
     expect.objectContaining({ activities: 1, failedMarkers: 1 }),
+  );
+});
+
+// What the endpoint-queues patch changed: v0.6 deliveries ran their attempts on the handoff task queue (the
+// workflow's own), v0.7 ones run on the notify queue and send each attempt to the endpoint's own queue.
+test.each(histories.filter((h) => isDelivery(h.name)).map((h) => [h.name, h.history] as const))(
+  'the attempts of %s are on the queue its version recorded',
+  (name, { events }) => {
+    const workflowQueue = events?.[0].workflowExecutionStartedEventAttributes?.taskQueue?.name ?? '';
+    const attempts = (events ?? []).flatMap((e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverWebhook'
+        ? [e.activityTaskScheduledEventAttributes.taskQueue?.name]
+        : [],
+    );
+    const patches = (events ?? []).filter(
+      (e) => e.markerRecordedEventAttributes?.markerName === 'core_patch',
+    );
+    expect(attempts.length).toBeGreaterThan(0);
+    if (name.endsWith('.v0.6')) {
+      expect(patches).toHaveLength(0);
+      expect(attempts.every((q) => q === workflowQueue)).toBe(true);
+    } else {
+      expect(workflowQueue).toMatch(/-notify$/);
+      expect(patches).toHaveLength(1);
+      expect(attempts.every((q) => q === `${workflowQueue}-slow`)).toBe(true);
+    }
+  },
+);
+
+test('delivery histories of both shapes are committed', () => {
+  expect(histories.map((h) => h.name)).toEqual(
+    expect.arrayContaining(['delivered-after-timeout.v0.6', 'delivered-after-timeout.v0.7']),
   );
 });

@@ -1,11 +1,34 @@
-// One notification to one endpoint: its own workflow, so a slow or failing endpoint holds up only itself, never a
-// handoff or another endpoint. Retried like the best senders: within seconds first, backing off to hours, for days.
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+// One notification to one endpoint: its own workflow on the notify task queue, its attempts on the endpoint's own
+// queue, so a slow or failing endpoint holds up only itself, never a handoff or another endpoint. Retried like the
+// best senders: within seconds first, backing off to hours, for days.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { NotifyActivities } from '../activities/notify';
 import type { NotificationEvent } from '../src/notify/events';
 
 export const DELIVER_NOTIFICATION_WORKFLOW = 'deliverNotification';
+
+const NOTIFY_SUFFIX = '-notify';
+
+/** Delivery workflows and their log writes: a queue of their own, so the handoff worker's slots are never theirs. */
+export const notifyTaskQueue = (taskQueue: string): string => `${taskQueue}${NOTIFY_SUFFIX}`;
+
+/** One endpoint's attempts: its own queue and worker, few slots, so a hanging endpoint fills only its own. */
+export const endpointTaskQueue = (taskQueue: string, endpoint: string): string =>
+  `${notifyTaskQueue(taskQueue)}-${endpoint}`;
+
+/** The notify queue a delivery belongs to: its own, unless an older process started it on the handoff queue. */
+const notifyQueueOf = (queue: string): string =>
+  queue.endsWith(NOTIFY_SUFFIX) ? queue : notifyTaskQueue(queue);
+
+/** The patch that moved attempts off the handoff task queue; deliveries begun before it keep their queue. */
+export const ENDPOINT_QUEUES_PATCH = 'notify-endpoint-queues';
 
 /** The attempt schedule; tests shorten it, production keeps the default. */
 export interface DeliveryRetry {
@@ -46,7 +69,11 @@ export const UNKNOWN_ENDPOINT = 'UnknownNotifyEndpoint';
 
 export async function deliverNotification(input: DeliveryInput): Promise<DeliveryResult> {
   const retry = input.retry ?? DEFAULT_DELIVERY_RETRY;
+  // Asked once: patched() is not remembered between calls, and both activities must take the same route.
+  const ownQueues = patched(ENDPOINT_QUEUES_PATCH);
+  const notifyQueue = notifyQueueOf(workflowInfo().taskQueue);
   const { deliverWebhook } = proxyActivities<NotifyActivities>({
+    ...(ownQueues ? { taskQueue: `${notifyQueue}-${input.endpoint}` } : {}),
     // The HTTP call has its own 15 s limit; this covers it and the log write.
     startToCloseTimeout: '45 seconds',
     scheduleToCloseTimeout: retry.giveUpAfter,
@@ -58,6 +85,7 @@ export async function deliverNotification(input: DeliveryInput): Promise<Deliver
     },
   });
   const { recordDelivered } = proxyActivities<NotifyActivities>({
+    ...(ownQueues ? { taskQueue: notifyQueue } : {}),
     startToCloseTimeout: '30 seconds',
     // The endpoint has the event: only the log is missing, so it is written until the database answers.
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },

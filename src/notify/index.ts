@@ -3,10 +3,12 @@ export * from './config';
 export * from './events';
 export { slackMessage, slackEscape, type SlackMessage, type SlackBlock } from './slack';
 export {
+  DEFAULT_ATTEMPTS_IN_FLIGHT,
   Notifier,
   RedeliveryRefused,
   deliveryWorkflowId,
   loggedDeliveries,
   type DeliveryView,
+  type DeliveryWorkers,
   type NotifierOptions,
 } from './notifier';

@@ -2,6 +2,7 @@
 // per entry and durably (recordInLedger is retried until the database answers). After a write is stored, one
 // delivery workflow per (endpoint, event) is started under a deterministic id, so a repeated write (a retried
 // activity, a replay) starts nothing twice and a crash between the two loses nothing.
+import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { createNotifyActivities } from '../../activities/notify';
@@ -11,6 +12,8 @@ import type { LedgerDatabase, StoredStatus } from '../ledger/schema';
 import type { LedgerWrite, RecordResult } from '../ledger/types';
 import {
   deliverNotification,
+  endpointTaskQueue,
+  notifyTaskQueue,
   type DeliveryInput,
   type DeliveryRetry,
 } from '../../workflows/deliver-notification';
@@ -27,7 +30,7 @@ import {
 
 export interface NotifierOptions {
   client: Client;
-  /** The handoff task queue: delivery workflows and their activity run on the handoff workers. */
+  /** The handoff task queue: deliveries run on `<taskQueue>-notify`, each endpoint's attempts on `…-notify-<name>`. */
   taskQueue: string;
   config: NotifyConfig;
   /** The ledger's database: the earlier trail an event needs, and the delivery log. */
@@ -36,6 +39,8 @@ export interface NotifierOptions {
   retry?: DeliveryRetry;
   /** Per attempt (default 15 s). */
   timeoutMs?: number;
+  /** Attempts in flight per endpoint, per worker process (default 10): a hanging endpoint holds at most these. */
+  attemptsInFlight?: number;
   /** Told of each delivery workflow started or joined (tests end them and time them). */
   onStarted?: (workflowId: string, input: DeliveryInput) => void;
 }
@@ -86,6 +91,18 @@ const factsOf = (handoffId: string, status: StoredStatus): HandoffFacts => ({
   invitees: status.invitees.map((i) => ({ email: i.email, status: i.status })),
 });
 
+/** Attempts in flight per endpoint by default: a loopback endpoint takes 200+/s with 10, a hanging one holds 10. */
+export const DEFAULT_ATTEMPTS_IN_FLIGHT = 10;
+/** Attempts of deliveries begun before the endpoint queues, run at once on the handoff task queue at most. */
+const LEGACY_ATTEMPTS_IN_FLIGHT = 4;
+export const ATTEMPT_DEFERRED = 'NotifyAttemptDeferred';
+
+/** The workers deliveries need: the delivery workflows and their log writes, and one per endpoint's attempts. */
+export interface DeliveryWorkers {
+  taskQueue: string;
+  endpoints: { endpoint: string; taskQueue: string; maxConcurrentActivityTaskExecutions: number }[];
+}
+
 export class Notifier {
   constructor(private readonly options: NotifierOptions) {}
 
@@ -93,13 +110,48 @@ export class Notifier {
     return this.options.config.endpoints;
   }
 
-  /** The activities the handoff worker runs for deliveries. */
+  /** Where deliveries run; HandoffWorkers creates a worker for each queue. */
+  get workers(): DeliveryWorkers {
+    const slots = this.options.attemptsInFlight ?? DEFAULT_ATTEMPTS_IN_FLIGHT;
+    return {
+      taskQueue: notifyTaskQueue(this.options.taskQueue),
+      endpoints: this.endpoints.map((e) => ({
+        endpoint: e.name,
+        taskQueue: endpointTaskQueue(this.options.taskQueue, e.name),
+        maxConcurrentActivityTaskExecutions: slots,
+      })),
+    };
+  }
+
+  /** The delivery activities: `deliverWebhook` on each endpoint's queue, `recordDelivered` on the notify queue. */
   activities(): ReturnType<typeof createNotifyActivities> {
     return createNotifyActivities({
       endpoints: this.endpoints,
       db: this.options.db,
       ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
     });
+  }
+
+  /**
+   * For the handoff task queue: attempts of deliveries scheduled there before the endpoint queues (their retries
+   * stay on it), a few at once; the rest fail at once and the server retries them later, freeing the slot.
+   */
+  legacyActivities(): ReturnType<typeof createNotifyActivities> {
+    const activities = this.activities();
+    let inFlight = 0;
+    return {
+      ...activities,
+      async deliverWebhook(input) {
+        if (inFlight >= LEGACY_ATTEMPTS_IN_FLIGHT)
+          throw ApplicationFailure.retryable('older deliveries are busy on this worker', ATTEMPT_DEFERRED);
+        inFlight++;
+        try {
+          return await activities.deliverWebhook(input);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
   }
 
   /** The ledger, notifying after each stored write; a failure to start fails the write so the activity retries. */
@@ -209,7 +261,8 @@ export class Notifier {
     try {
       await this.options.client.workflow.start(deliverNotification, {
         workflowId: id,
-        taskQueue: this.options.taskQueue,
+        // Redeliveries too: every delivery runs on the notify queue, never on the handoffs'.
+        taskQueue: notifyTaskQueue(this.options.taskQueue),
         args: [input],
         // Running: join it. Closed: it already delivered (or gave up); a repeated write must not deliver again.
         workflowIdConflictPolicy: 'USE_EXISTING',
