@@ -1,3 +1,4 @@
+import { activityInfo } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import {
   NativeConnection,
@@ -13,13 +14,15 @@ import { createBulkChangeActivities } from '../activities/bulk-change';
 import type { Ledger } from './ledger';
 import type { Notifier } from './notify';
 import { wixTaskQueue } from '../workflows/customer-handoff';
+import type { WixClient } from './wix/client/wix-client';
 
 export interface HandoffWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   /** The handoff workflows' task queue; Wix activities run on `<taskQueue>-wix`. */
   taskQueue: string;
-  wix: ActivityDeps['wix'];
+  /** With `pace` and `atPriority` (the real WixClient), the Wix worker also paces this process's calls itself. */
+  wix: ActivityDeps['wix'] & Partial<Pick<WixClient, 'pace' | 'atPriority'>>;
   /** Where the workflow keeps each handoff's lasting record; its writes run on the handoff task queue. */
   ledger: Pick<Ledger, 'record' | 'get'>;
   /** Given, this worker also runs the ledger reconcile job and bulk changes, which call Temporal through it. */
@@ -40,6 +43,21 @@ export interface HandoffWorkerOptions {
  * (measured: bench/rate-limit.ts), and a worker's first invite also looks the role up.
  */
 const WIX_LIMIT_HEADROOM = 0.94;
+
+/** Each activity's Wix calls wait for this process's pacer at the priority the server dispatched it with. */
+function atTheirPriority<A extends Record<string, (...args: never[]) => Promise<unknown>>>(
+  activities: A,
+  wix: Partial<Pick<WixClient, 'atPriority'>>,
+): A {
+  const { atPriority } = wix;
+  if (!atPriority) return activities;
+  const wrapped = Object.entries(activities).map(([name, run]) => [
+    name,
+    (...args: Parameters<typeof run>) =>
+      atPriority.call(wix, activityInfo().priority?.priorityKey, () => run(...args)),
+  ]);
+  return Object.fromEntries(wrapped) as A;
+}
 
 /**
  * The workers a site-handoff process runs: handoff workflows, the rate-limited Wix activities, and with a notifier
@@ -92,16 +110,20 @@ export class HandoffWorkers {
         ? { maxCachedWorkflows: options.tuning.maxCachedWorkflows }
         : {}),
     });
+    const wixPerSecond = options.wixCallsPerMinute
+      ? (options.wixCallsPerMinute * WIX_LIMIT_HEADROOM) / 60
+      : undefined;
+    // Two gates: the server's queue limit holds across any number of workers but lets a second's burst through and
+    // cannot see a role lookup, so each process also spaces its own calls at that rate, burst-free from its first.
+    if (wixPerSecond) options.wix.pace?.(wixPerSecond);
     const wixActivities = await Worker.create({
       ...common,
       taskQueue: wixTaskQueue(options.taskQueue),
-      activities: createActivities({ wix: options.wix }),
+      activities: atTheirPriority(createActivities({ wix: options.wix }), options.wix),
       workflowBundle,
       // Only short staff workflows (removeContributor) run here; a smaller cache asked for applies too.
       maxCachedWorkflows: Math.min(20, options.tuning?.maxCachedWorkflows ?? 20),
-      ...(options.wixCallsPerMinute
-        ? { maxTaskQueueActivitiesPerSecond: (options.wixCallsPerMinute * WIX_LIMIT_HEADROOM) / 60 }
-        : {}),
+      ...(wixPerSecond ? { maxTaskQueueActivitiesPerSecond: wixPerSecond } : {}),
     });
     const notify = options.notifier
       ? await notifyWorkers(options.notifier, common, workflowBundle, options.tuning)

@@ -46,6 +46,12 @@ const WIX_SENDS: ActivityOptions = {
   retry: { maximumAttempts: 1 },
 };
 
+/**
+ * Under a backlog on the rate-limited queue the server dispatches lower keys first: sends (and the snapshot that
+ * precedes an invite), then revokes, then acceptance checks, which can wait without anyone noticing.
+ */
+const PRIORITY = { send: 1, revoke: 2, check: 4 } as const;
+
 /** Wix's advice for a 429 is to wait a minute; used when Wix sends no Retry-After. */
 const DEFAULT_RETRY_DELAY_MS = 60_000;
 
@@ -82,16 +88,24 @@ function classify(err: unknown): Exclude<SendOutcome, { kind: 'done' }> {
 }
 
 export class WixSteps {
-  private readonly reads: HandoffActivities;
+  /** The invite's role lookup and snapshot: reads, but the invite waits on them. */
+  private readonly prepares: HandoffActivities;
   private readonly sends: HandoffActivities;
+  private readonly revokes: HandoffActivities;
+  private readonly checks: HandoffActivities;
 
   constructor(
     private readonly handoff: Handoff,
     private readonly rules: DueRules,
   ) {
     const taskQueue = wixTaskQueue(workflowInfo().taskQueue);
-    this.reads = proxyActivities<HandoffActivities>({ ...WIX_READS, taskQueue });
-    this.sends = proxyActivities<HandoffActivities>({ ...WIX_SENDS, taskQueue });
+    // Decided once per run, at its start: runs begun before priorities keep scheduling without them.
+    const prioritised = patched('wix-call-priority');
+    const at = (key: number): ActivityOptions => (prioritised ? { priority: { priorityKey: key } } : {});
+    this.prepares = proxyActivities<HandoffActivities>({ ...WIX_READS, taskQueue, ...at(PRIORITY.send) });
+    this.sends = proxyActivities<HandoffActivities>({ ...WIX_SENDS, taskQueue, ...at(PRIORITY.send) });
+    this.revokes = proxyActivities<HandoffActivities>({ ...WIX_READS, taskQueue, ...at(PRIORITY.revoke) });
+    this.checks = proxyActivities<HandoffActivities>({ ...WIX_READS, taskQueue, ...at(PRIORITY.check) });
   }
 
   private get siteId(): string {
@@ -114,7 +128,7 @@ export class WixSteps {
     let outcome: SendOutcome;
     try {
       if (h.context.roleId === undefined) {
-        const prepared = await this.reads.prepareHandoff({ siteId: this.siteId, role: h.context.role! });
+        const prepared = await this.prepares.prepareHandoff({ siteId: this.siteId, role: h.context.role! });
         h.feedOwn({ type: 'HANDOFF_PREPARED', ...prepared });
         h.record('role resolved', WIX_ACTOR, `${h.context.role} = ${prepared.roleId}`);
       }
@@ -172,7 +186,7 @@ export class WixSteps {
   private async revokeRemoved(invitee: Invitee): Promise<void> {
     const h = this.handoff;
     try {
-      const result = await this.reads.revokeInvite({ siteId: this.siteId, inviteId: invitee.inviteId! });
+      const result = await this.revokes.revokeInvite({ siteId: this.siteId, inviteId: invitee.inviteId! });
       const outcome = result.outcome === 'revoked' ? 'revoked' : 'refused';
       h.feedOwn({
         type: 'INVITEE_REMOVED',
@@ -207,7 +221,7 @@ export class WixSteps {
     if (!contributorsWorthChecking(h.context)) return;
     let accounts: string[];
     try {
-      accounts = await this.reads.findContributors({ siteId: this.siteId, roleId: h.context.roleId! });
+      accounts = await this.checks.findContributors({ siteId: this.siteId, roleId: h.context.roleId! });
     } catch (err) {
       if (isCancellation(err)) throw err;
       // Not fatal: the next poll tries again, and reminders still go out on schedule.
@@ -296,7 +310,7 @@ export class WixSteps {
     const results = await Promise.all(
       targets.map(async (i) => {
         try {
-          return await this.reads.revokeInvite({ siteId: this.siteId, inviteId: i.inviteId! });
+          return await this.revokes.revokeInvite({ siteId: this.siteId, inviteId: i.inviteId! });
         } catch (err) {
           return classify(err);
         }
@@ -331,7 +345,7 @@ export class WixSteps {
     if (!roleId) return;
     let accounts: string[];
     try {
-      accounts = await this.reads.findContributors({ siteId: this.siteId, roleId });
+      accounts = await this.checks.findContributors({ siteId: this.siteId, roleId });
     } catch (err) {
       if (isCancellation(err)) throw err;
       h.alert("Could not check Wix contributors after the revoke: check the site's contributors by hand");

@@ -1,4 +1,5 @@
 // Typed client for the Wix Site Invites, Contributors and Roles REST APIs, authenticated with an account-level API key.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import {
@@ -16,6 +17,8 @@ import {
   resendInviteResponseSchema,
 } from './response-schemas';
 import { RoleResolver, type ResolvedRole } from './role-resolver';
+import { CallPacer, DEFAULT_PRIORITY } from './call-pacer';
+import { WixApiError } from './errors';
 import type { BulkInviteRequest, ContributorV2, RoleInfo, RoleLevel, SiteInvite } from './wire-types';
 
 interface WixClientOptions {
@@ -50,6 +53,8 @@ export class WixClient {
   private readonly accountId?: string;
   private readonly timeoutMs: number;
   private readonly roleResolver: RoleResolver;
+  private pacer: CallPacer | undefined;
+  private readonly priority = new AsyncLocalStorage<number>();
 
   constructor(options: WixClientOptions) {
     if (!options.apiKey) throw new Error('WixClient needs an API key: set WIX_API_KEY.');
@@ -180,6 +185,33 @@ export class WixClient {
     });
   }
 
+  /**
+   * Spaces this client's calls (role lookups included) at most `callsPerSecond`, without a burst even at start;
+   * a call that would wait longer than 20 s is refused as rate-limited, never sent.
+   */
+  pace(callsPerSecond: number): void {
+    this.pacer = new CallPacer(callsPerSecond);
+  }
+
+  /** Runs `fn` with its calls waiting for the pacer at `priorityKey` (Temporal's: 1 first, 3 by default). */
+  atPriority<T>(priorityKey: number | undefined, fn: () => Promise<T>): Promise<T> {
+    return this.priority.run(priorityKey ?? DEFAULT_PRIORITY, fn);
+  }
+
+  private async waitForSlot(operation: WixOperation): Promise<void> {
+    if (!this.pacer) return;
+    const { refusedForMs } = await this.pacer.take(this.priority.getStore());
+    if (refusedForMs === undefined) return;
+    throw new WixApiError({
+      kind: 'rate-limited',
+      message: `${operation} not sent: this worker's Wix calls are queued ${Math.ceil(refusedForMs / 1000)} s deep behind the rate limit.`,
+      operation,
+      retryable: true,
+      mayHaveBeenProcessed: false,
+      retryAfterMs: refusedForMs,
+    });
+  }
+
   private headersFor(spec: CallSpec<unknown>): Record<string, string> {
     const headers: Record<string, string> = { Authorization: this.apiKey };
     // Wix wants either the site or the account header, never both.
@@ -190,6 +222,7 @@ export class WixClient {
   }
 
   private async call<T>(spec: CallSpec<T>): Promise<T> {
+    await this.waitForSlot(spec.operation);
     const ctx: WixCallContext = {
       operation: spec.operation,
       origin: this.origin,
