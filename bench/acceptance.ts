@@ -120,8 +120,19 @@ export interface ArmFigures {
   wixCallsByKind: Record<CallKind, number>;
   meanLifecycleDays: number;
   meanLifecycleDaysByOutcome: Record<string, number>;
-  /** Open handoffs one Wix app carries within WIX_CALLS_PER_MINUTE: budget ÷ (calls per lifecycle ÷ minutes). */
+  /**
+   * Steady-state Wix calls per open handoff per hour: mean calls per lifecycle ÷ mean lifecycle duration (the ratio
+   * of the means, not the mean of each lifecycle's rate, which the short accepted ones would dominate).
+   */
+  wixCallsPerOpenHandoffHour: number;
+  /**
+   * Open handoffs one Wix app carries within WIX_CALLS_PER_MINUTE, in a steady state (handoffs started at an even
+   * rate, each living a mean lifecycle): budget ÷ calls per open handoff per minute = budget × mean minutes ÷ mean
+   * calls (Little's law). It assumes the calls spread evenly; the adaptive schedule's come in bursts after emails.
+   */
   capacityOpenHandoffs: number;
+  /** The same budget as handoffs started per day: WIX_CALLS_PER_MINUTE × 1,440 ÷ mean calls per lifecycle. */
+  capacityStartsPerDay: number;
 }
 
 function armFigures(lifecycles: Lifecycle[], sharedCalls: number): ArmFigures {
@@ -166,7 +177,9 @@ function armFigures(lifecycles: Lifecycle[], sharedCalls: number): ArmFigures {
     wixCallsByKind: byKind,
     meanLifecycleDays: round(meanMinutes / (24 * 60)),
     meanLifecycleDaysByOutcome: daysByOutcome,
-    capacityOpenHandoffs: Math.round(WIX_CALLS_PER_MINUTE / (perLifecycle / meanMinutes)),
+    wixCallsPerOpenHandoffHour: round((perLifecycle / meanMinutes) * 60, 3),
+    capacityOpenHandoffs: Math.round((WIX_CALLS_PER_MINUTE * meanMinutes) / perLifecycle),
+    capacityStartsPerDay: Math.round((WIX_CALLS_PER_MINUTE * 24 * 60) / perLifecycle),
   };
 }
 
@@ -188,13 +201,29 @@ function lifecycleTimes(status: HandoffStatus): {
   };
 }
 
+/**
+ * A time-skipping server, tried up to 3 times: the SDK picks a free port and the server binds it a moment later, so
+ * on a machine shared with other test runs another process can take the port in between ("Address already in use").
+ */
+async function timeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTimeSkippingServer();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      console.log(`  time-skipping server did not start (attempt ${attempt}), trying another port`);
+      await sleepMs(1_000);
+    }
+  }
+}
+
 /** One time-skipping server, simulator (with the customers) and worker; both arms' lifecycles of `people` at once. */
 async function runBatch(
   people: number[],
   customers: CustomerModel,
   ledger: 'pglite' | 'none',
 ): Promise<{ lifecycles: Lifecycle[]; sharedCalls: Record<Arm, number> }> {
-  const env: TestWorkflowEnvironment = await startTimeSkippingServer();
+  const env = await timeSkippingServer();
   let sim: WixSimulator | undefined;
   try {
     const sandbox = await startSandbox({
@@ -303,8 +332,12 @@ export interface AcceptanceResult {
   baselineWixCallsPerLifecycleByOutcome: Record<string, number>;
   /** wixCallsPerLifecycle ÷ baselineWixCallsPerLifecycle (target ≤ 0.6). */
   callsRatio: number;
+  /** How the capacity figures are defined (ArmFigures.capacityOpenHandoffs). */
+  capacityDefinition: string;
   capacityOpenHandoffs: number;
   baselineCapacityOpenHandoffs: number;
+  capacityStartsPerDay: number;
+  baselineCapacityStartsPerDay: number;
   targets: { medianMet: boolean; p90Met: boolean; callsMet: boolean };
   arms: Record<Arm, ArmFigures>;
   /** Wall time of the lifecycles (server start-ups included). */
@@ -366,8 +399,11 @@ export async function measureAcceptance(size: AcceptanceSize): Promise<Acceptanc
     wixCallsPerLifecycleByOutcome: adaptive.wixCallsPerLifecycleByOutcome,
     baselineWixCallsPerLifecycleByOutcome: fixed.wixCallsPerLifecycleByOutcome,
     callsRatio: round(adaptive.wixCallsPerLifecycle / fixed.wixCallsPerLifecycle, 3),
+    capacityDefinition: `steady state, handoffs started at an even rate: open handoffs = ${WIX_CALLS_PER_MINUTE} calls/min × mean lifecycle minutes ÷ mean Wix calls per lifecycle (Little's law); starts per day = ${WIX_CALLS_PER_MINUTE} × 1,440 ÷ mean calls per lifecycle`,
     capacityOpenHandoffs: adaptive.capacityOpenHandoffs,
     baselineCapacityOpenHandoffs: fixed.capacityOpenHandoffs,
+    capacityStartsPerDay: adaptive.capacityStartsPerDay,
+    baselineCapacityStartsPerDay: fixed.capacityStartsPerDay,
     targets: {
       medianMet: adaptive.detection.medianMinutes <= 15,
       p90Met: adaptive.detection.p90Minutes <= 120,
