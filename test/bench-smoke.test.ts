@@ -12,6 +12,7 @@ interface Results {
   replay: { ratio: number };
   rateLimit: { peakPerWindow: number; limit: number };
   lifecycles: { count: number; finalStates: Record<string, number>; wallMsPerLifecycle: number };
+  acceptance: Record<string, number | Record<string, unknown>>;
   console: {
     backends: {
       backend: string;
@@ -60,6 +61,19 @@ test('npm run bench -- --smoke runs every benchmark and writes bench results', a
     for (const [name, page] of Object.entries(consoleRun.pages)) {
       const rendered = name === 'apiList' ? 1 : page.large.renderedMedianMs;
       expect([name, page.large.ttfbMedianMs > 0, Number(rendered) > 0]).toEqual([name, true, true]);
+    }
+    // Issue 15's figures, both arms and the hint, under the names the issue gives.
+    for (const name of [
+      'detectionMedianMinutes',
+      'detectionP90Minutes',
+      'wixCallsPerLifecycle',
+      'baselineDetectionMedianMinutes',
+      'baselineDetectionP90Minutes',
+      'baselineWixCallsPerLifecycle',
+      'hintDetectionMedianSeconds',
+    ]) {
+      const figure = results.acceptance[name];
+      expect([name, typeof figure === 'number' && Number.isFinite(figure)]).toEqual([name, true]);
     }
     expect(consoleRun.explain.length).toBeGreaterThan(0);
     expect(consoleRun.explain.every((e) => Number.isFinite(e.executionMs))).toBe(true);

@@ -40,8 +40,8 @@ function ledgerWrites({ events }: temporal.api.history.v1.IHistory) {
 }
 
 // What the ledger-write patches changed: v0.3 runs keep their regular activities, v0.4 ones write locally, and
-// v0.5 ones (`ledger-writes-activity`) and later write through the regular activity again.
-test.each(handoffs.filter((h) => /\.v0\.[3456]$/.test(h.name)).map((h) => [h.name, h.history] as const))(
+// v0.5 ones (`ledger-writes-activity`) and later (v0.6, v0.7) write through the regular activity again.
+test.each(handoffs.filter((h) => /\.v0\.[3-7]$/.test(h.name)).map((h) => [h.name, h.history] as const))(
   'the ledger writes of %s are in the shape its version recorded',
   (name, history) => {
     const writes = ledgerWrites(history);
