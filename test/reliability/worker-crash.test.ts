@@ -4,9 +4,9 @@
 // case (issue 13) is in test/reliability/worker-crash-replace.test.ts.
 import type { ChildProcess } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startTimeSkippingEnv, workflowBundle } from './support/temporal';
-import { startWorkerProcess, until } from './support/worker-process';
-import { createHarness, projectEvent, type Harness } from './support/handoff-harness';
+import { startTimeSkippingEnv, workflowBundle } from '../support/temporal';
+import { startWorkerProcess, until } from '../support/worker-process';
+import { createHarness, projectEvent, type Harness } from '../support/handoff-harness';
 
 const OWNER = 'owner@customer.example';
 let env: TestWorkflowEnvironment;
