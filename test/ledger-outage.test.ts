@@ -95,8 +95,10 @@ test('a worker SIGKILLed after Bulk Invite, before its ledger write: the next wo
     await until(() => worker.output().includes('site-handoff worker:'), 'the worker to start', 90_000);
     await pg.pause();
     const handle = await h.complete(projectEvent(h.siteId));
-    // Wix has sent the invite; the record cannot be written while the database is down.
+    // Wix has sent the invite and the workflow has its answer (the worker still answers the query); the record
+    // cannot be written while the database is down. Killed before the answer, the test would be another one.
     await until(() => h.sim.emailCount(OWNER) === 1, 'the invite email', 90_000);
+    await h.waitForStatus(handle, (st) => st.state === 'pending', 'the invite answered');
     child.kill('SIGKILL');
     await pg.resume();
     await h.withWorker(
