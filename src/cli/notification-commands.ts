@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { HandoffNotFound, toWorkflowId } from '../handoff-client';
 import {
   DELIVERY_ID,
+  attemptResult,
+  deliveriesByEndpoint,
   type HandoffDeliveries,
   type NotificationEndpointsHealth,
 } from '../notify/delivery-views';
@@ -14,11 +16,8 @@ import type { HandoffRecords } from './records';
 import type { ChangeCommandHelpers } from './context';
 import type { CliContext } from './context';
 
-/** The status code and the error, when the error says more than the code. */
-const resultText = (statusCode: number | null, error: string | null): string => {
-  if (statusCode === null) return error ?? '-';
-  return error && error !== `HTTP ${statusCode}` ? `HTTP ${statusCode}: ${error}` : `HTTP ${statusCode}`;
-};
+const resultText = (statusCode: number | null, error: string | null): string =>
+  attemptResult(statusCode, error, '-');
 
 export function renderDeliveries(view: HandoffDeliveries, width: number): string[] {
   const lines: string[] = [];
@@ -30,13 +29,7 @@ export function renderDeliveries(view: HandoffDeliveries, width: number): string
     lines.push(`No notification for ${view.handoffId} yet.`);
     return lines;
   }
-  const names = [
-    ...new Set([...view.endpoints.map((e) => e.name), ...view.deliveries.map((d) => d.endpoint)]),
-  ];
-  for (const name of names) {
-    const rows = view.deliveries.filter((d) => d.endpoint === name);
-    if (rows.length === 0) continue;
-    const kind = view.endpoints.find((e) => e.name === name)?.kind ?? 'no longer configured';
+  for (const { name, kind, rows } of deliveriesByEndpoint(view)) {
     if (lines.length) lines.push('');
     lines.push(
       `Endpoint ${name} (${kind}): ${rows.filter((d) => d.delivered).length} of ${rows.length} delivered`,

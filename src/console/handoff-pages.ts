@@ -135,6 +135,13 @@ const isWeekday = (d: string): d is Weekday => (WEEKDAYS as readonly string[]).i
  * The window the form asks for: any of zone, from or to filled sets one, the blank ones kept from the window in
  * force; undefined when none is filled; a string when it cannot be whole.
  */
+/** `1 day, 3 days` → ['1 day', '3 days']; blank pieces dropped, so a trailing comma is harmless. */
+const commaList = (value: string | undefined): string[] | undefined =>
+  value
+    ?.split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+
 function sendWindowOf(
   values: ActionFormValues,
   current: SendWindow | undefined,
@@ -172,18 +179,12 @@ function changeOf(
     case 'check-acceptance':
       return { kind: 'checkAcceptance' };
     case 'change-policy': {
-      const reminders = values.reminders
-        ?.split(',')
-        .map((r) => r.trim())
-        .filter(Boolean);
+      const reminders = commaList(values.reminders);
       if (values.maxRenewals && !/^\d+$/.test(values.maxRenewals))
         return 'Most renewals: a whole number, 0 or more.';
       const sendWindow = sendWindowOf(values, handoff.policy?.sendWindow);
       if (typeof sendWindow === 'string') return sendWindow;
-      const checks = values.checksAfterEmail
-        ?.split(',')
-        .map((r) => r.trim())
-        .filter(Boolean);
+      const checks = commaList(values.checksAfterEmail);
       // Unchanged ticks send nothing, so a form sent for another field leaves the endings as they are.
       const current = handoff.policy?.escalateOn ?? [];
       const escalateOn = values.escalateOn?.filter((t): t is EscalationTrigger =>

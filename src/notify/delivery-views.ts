@@ -86,3 +86,33 @@ export async function notificationEndpointsHealth(
     endpoints,
   };
 }
+
+/** What an attempt got: the status code, and the error when it says more than the code. */
+export function attemptResult(statusCode: number | null, error: string | null, empty = '—'): string {
+  if (statusCode === null) return error ?? empty;
+  const code = `HTTP ${statusCode}`;
+  return error && error !== code ? `${code}: ${error}` : code;
+}
+
+export interface EndpointDeliveries {
+  name: string;
+  /** webhook or slack, or 'no longer configured' for an endpoint only the log knows. */
+  kind: string;
+  /** Whether this process can redeliver to it. */
+  configured: boolean;
+  rows: DeliveryWithState[];
+}
+
+/** A handoff's deliveries grouped by endpoint: configured ones first, in their order; endpoints with none left out. */
+export function deliveriesByEndpoint(view: HandoffDeliveries): EndpointDeliveries[] {
+  const names = [
+    ...new Set([...view.endpoints.map((e) => e.name), ...view.deliveries.map((d) => d.endpoint)]),
+  ];
+  return names.flatMap((name) => {
+    const rows = view.deliveries.filter((d) => d.endpoint === name);
+    const kind = view.endpoints.find((e) => e.name === name)?.kind;
+    return rows.length
+      ? [{ name, kind: kind ?? 'no longer configured', configured: kind !== undefined, rows }]
+      : [];
+  });
+}

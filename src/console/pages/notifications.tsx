@@ -1,15 +1,14 @@
 // Notifications on the console: a handoff's delivery log (per endpoint and event), the redeliver confirmation, and
 // each endpoint's health for the overview. Every value is text (Preact escapes it); the redeliver is a CSRF form.
-import type { DeliveryWithState, EndpointHealthView, HandoffDeliveries } from '../../notify/delivery-views';
+import {
+  attemptResult,
+  deliveriesByEndpoint,
+  type DeliveryWithState,
+  type EndpointHealthView,
+  type HandoffDeliveries,
+} from '../../notify/delivery-views';
 import { CsrfField, Layout, Notice, Time, type PageFrame } from './layout';
 import { handoffHref } from './handoff-list';
-
-/** What a delivery's last attempt got: the status code, and the error when it says more than the code. */
-export function attemptResult(statusCode: number | null, error: string | null): string {
-  if (statusCode === null) return error ?? '—';
-  const code = `HTTP ${statusCode}`;
-  return error && error !== code ? `${code}: ${error}` : code;
-}
 
 export const deliveryHref = (handoffId: string, deliveryId: string): string =>
   `${handoffHref(handoffId)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`;
@@ -51,14 +50,7 @@ export function NotificationsPanel(props: {
 }) {
   const { configured } = props;
   const deliveries = props.deliveries?.deliveries ?? [];
-  const names = [
-    ...new Set([
-      ...(props.deliveries?.endpoints.map((e) => e.name) ?? []),
-      ...deliveries.map((d) => d.endpoint),
-    ]),
-  ];
-  const kindOf = (name: string): string =>
-    props.deliveries?.endpoints.find((e) => e.name === name)?.kind ?? 'no longer configured';
+  const groups = props.deliveries ? deliveriesByEndpoint(props.deliveries) : [];
   return (
     <section class="notifications" aria-labelledby="notifications-heading">
       <h2 id="notifications-heading">Notifications</h2>
@@ -72,63 +64,60 @@ export function NotificationsPanel(props: {
           No notification for this handoff yet: its events are sent once the ledger records them.
         </p>
       )}
-      {names
-        .filter((name) => deliveries.some((d) => d.endpoint === name))
-        .map((name) => {
-          const rows = deliveries.filter((d) => d.endpoint === name);
-          return (
-            <table class="deliveries" data-endpoint={name}>
-              <caption>
-                Endpoint <strong>{name}</strong> ({kindOf(name)}): {rows.filter((d) => d.delivered).length} of{' '}
-                {rows.length} delivered
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Event</th>
-                  <th scope="col">Webhook-id</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last result</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Last attempt</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Action</span>
-                  </th>
+      {groups.map(({ name, kind, configured: here, rows }) => {
+        return (
+          <table class="deliveries" data-endpoint={name}>
+            <caption>
+              Endpoint <strong>{name}</strong> ({kind}): {rows.filter((d) => d.delivered).length} of{' '}
+              {rows.length} delivered
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Event</th>
+                <th scope="col">Webhook-id</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Last result</th>
+                <th scope="col">State</th>
+                <th scope="col">Last attempt</th>
+                <th scope="col">
+                  <span class="visually-hidden">Action</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((d) => (
+                <tr data-delivery={d.deliveryId} data-type={d.type}>
+                  <td>{d.type}</td>
+                  <td class="mono">{d.deliveryId}</td>
+                  <td class="attempts">
+                    {d.attempts}
+                    {d.series > 1 && <span class="hint"> in {d.series} series</span>}
+                  </td>
+                  <td class="result">{d.attempts ? attemptResult(d.lastStatus, d.lastError) : '—'}</td>
+                  <td>
+                    <DeliveryBadge state={d.state} />
+                  </td>
+                  <td>
+                    <Time at={d.lastAttemptAt} empty="not yet" />
+                  </td>
+                  <td>
+                    {configured && here && (
+                      <a class="button small" href={deliveryHref(props.handoffId, d.deliveryId)}>
+                        Redeliver
+                        <span class="visually-hidden">
+                          {' '}
+                          {d.type} to {name}
+                        </span>
+                        …
+                      </a>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map((d) => (
-                  <tr data-delivery={d.deliveryId} data-type={d.type}>
-                    <td>{d.type}</td>
-                    <td class="mono">{d.deliveryId}</td>
-                    <td class="attempts">
-                      {d.attempts}
-                      {d.series > 1 && <span class="hint"> in {d.series} series</span>}
-                    </td>
-                    <td class="result">{d.attempts ? attemptResult(d.lastStatus, d.lastError) : '—'}</td>
-                    <td>
-                      <DeliveryBadge state={d.state} />
-                    </td>
-                    <td>
-                      <Time at={d.lastAttemptAt} empty="not yet" />
-                    </td>
-                    <td>
-                      {configured && props.deliveries?.endpoints.some((e) => e.name === name) && (
-                        <a class="button small" href={deliveryHref(props.handoffId, d.deliveryId)}>
-                          Redeliver
-                          <span class="visually-hidden">
-                            {' '}
-                            {d.type} to {name}
-                          </span>
-                          …
-                        </a>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          );
-        })}
+              ))}
+            </tbody>
+          </table>
+        );
+      })}
     </section>
   );
 }
